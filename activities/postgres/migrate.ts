@@ -1,0 +1,86 @@
+// Versioned SQL migrations from infra/migrations/ (NNNN_name.sql), each
+// applied once, in order, recorded with its checksum in
+// ctpilot.schema_migrations. Every start calls this; concurrent starts
+// serialise on a transaction-level advisory lock and the later ones find
+// nothing to do. All pending files apply in one transaction: all or none.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { PROJECT_ROOT } from '../../workers/config.ts';
+import { inTransaction } from './pool.ts';
+
+export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'infra', 'migrations');
+
+/** An arbitrary constant shared by every ctpilot process: the advisory lock's key. */
+const MIGRATION_LOCK_KEY = 7_419_305_512;
+
+export interface Migration {
+  readonly version: string;
+  readonly name: string;
+  readonly sql: string;
+  readonly checksum: string;
+}
+
+/** Thrown when an applied migration's file changed afterwards: fix by adding a new migration instead. */
+export class MigrationChangedError extends Error {
+  constructor(readonly version: string) {
+    super(
+      `migration ${version} was changed after it was applied; ` +
+        'restore the original file and put the change in a new migration',
+    );
+    this.name = 'MigrationChangedError';
+  }
+}
+
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(join(dir, file), 'utf8');
+      return {
+        version: file.slice(0, 4),
+        name: file.slice(5, -4),
+        sql,
+        checksum: createHash('sha256').update(sql).digest('hex'),
+      };
+    });
+}
+
+/** Applies the pending migrations; returns the versions it applied. */
+export async function migrate(pool: pg.Pool, migrations = readMigrations()): Promise<string[]> {
+  return inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query('CREATE SCHEMA IF NOT EXISTS ctpilot');
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ctpilot.schema_migrations (
+        version    text PRIMARY KEY,
+        name       text NOT NULL,
+        checksum   text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    const applied = new Map(
+      (
+        await client.query<{ version: string; checksum: string }>(
+          'SELECT version, checksum FROM ctpilot.schema_migrations',
+        )
+      ).rows.map((row) => [row.version, row.checksum]),
+    );
+    const done: string[] = [];
+    for (const migration of migrations) {
+      const checksum = applied.get(migration.version);
+      if (checksum !== undefined) {
+        if (checksum !== migration.checksum) throw new MigrationChangedError(migration.version);
+        continue;
+      }
+      await client.query(migration.sql);
+      await client.query(
+        'INSERT INTO ctpilot.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)',
+        [migration.version, migration.name, migration.checksum],
+      );
+      done.push(migration.version);
+    }
+    return done;
+  });
+}

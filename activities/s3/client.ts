@@ -1,0 +1,239 @@
+// ctpilot's object store: reports, evidence packs, shadow request logs and
+// data windows, in S3 or any S3-compatible server (path-style addressing for
+// local endpoints). Objects are named by key in the default bucket, or by a
+// full s3://bucket/key URI.
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+
+// The pinned SDK works on Node 20; its notice about future releases needing
+// Node 22 would otherwise print in every ctpilot process.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export interface ObjectStoreOptions {
+  readonly bucket: string;
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly forcePathStyle?: boolean;
+  /** Omitted: the AWS default credential chain (environment, profile, instance role). */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+}
+
+export interface ObjectLocation {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export interface ObjectSummary extends ObjectLocation {
+  readonly size: number;
+  readonly lastModified?: Date;
+}
+
+/** Thrown when the object does not exist. */
+export class ObjectNotFoundError extends Error {
+  constructor(readonly location: ObjectLocation) {
+    super(`no object at s3://${location.bucket}/${location.key}`);
+    this.name = 'ObjectNotFoundError';
+  }
+}
+
+/** Thrown when a JSON Lines object has a line that is not JSON; names the line. */
+export class JsonLinesError extends Error {
+  constructor(
+    readonly location: ObjectLocation,
+    readonly line: number,
+    reason: string,
+  ) {
+    super(`s3://${location.bucket}/${location.key} line ${line}: ${reason}`);
+    this.name = 'JsonLinesError';
+  }
+}
+
+/** Splits `s3://bucket/key`; anything else is a key in the default bucket. */
+export function parseObjectRef(ref: string, defaultBucket: string): ObjectLocation {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(ref);
+  if (match) return { bucket: match[1]!, key: match[2]! };
+  if (ref.startsWith('s3://')) throw new Error(`not an object URI (expected s3://bucket/key): ${ref}`);
+  return { bucket: defaultBucket, key: ref.replace(/^\/+/, '') };
+}
+
+function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof NoSuchKey ||
+    error instanceof NotFound ||
+    (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+  );
+}
+
+export class ObjectStore {
+  readonly bucket: string;
+  private readonly s3: S3Client;
+
+  constructor(options: ObjectStoreOptions) {
+    this.bucket = options.bucket;
+    this.s3 = new S3Client({
+      endpoint: options.endpoint,
+      region: options.region,
+      forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+      credentials:
+        options.accessKeyId && options.secretAccessKey
+          ? { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }
+          : undefined,
+    });
+  }
+
+  location(ref: string): ObjectLocation {
+    return parseObjectRef(ref, this.bucket);
+  }
+
+  uri(ref: string): string {
+    const { bucket, key } = this.location(ref);
+    return `s3://${bucket}/${key}`;
+  }
+
+  async put(
+    ref: string,
+    body: string | Uint8Array,
+    contentType = 'application/octet-stream',
+  ): Promise<ObjectLocation> {
+    const location = this.location(ref);
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: location.bucket,
+        Key: location.key,
+        Body: body,
+        ContentType: contentType,
+      }),
+    );
+    return location;
+  }
+
+  async get(ref: string): Promise<Uint8Array> {
+    const location = this.location(ref);
+    try {
+      const answer = await this.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      if (!answer.Body) return new Uint8Array();
+      return await answer.Body.transformToByteArray();
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(location);
+      throw error;
+    }
+  }
+
+  async getText(ref: string): Promise<string> {
+    return new TextDecoder('utf-8', { fatal: true }).decode(await this.get(ref));
+  }
+
+  async putJson(ref: string, value: unknown): Promise<ObjectLocation> {
+    return this.put(ref, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
+  }
+
+  async getJson(ref: string): Promise<unknown> {
+    return JSON.parse(await this.getText(ref));
+  }
+
+  async exists(ref: string): Promise<boolean> {
+    const location = this.location(ref);
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  async delete(ref: string): Promise<void> {
+    const location = this.location(ref);
+    await this.s3.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: location.key }));
+  }
+
+  /** Every object under the prefix, page by page. */
+  async *list(prefix: string, bucket = this.bucket): AsyncGenerator<ObjectSummary> {
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const item of page.Contents ?? []) {
+        if (item.Key) yield { bucket, key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** Writes records as JSON Lines (one JSON value per line). */
+  async putJsonLines(ref: string, records: Iterable<unknown>): Promise<ObjectLocation> {
+    const lines: string[] = [];
+    for (const record of records) lines.push(JSON.stringify(record));
+    return this.put(ref, lines.length > 0 ? `${lines.join('\n')}\n` : '', 'application/x-ndjson');
+  }
+
+  /**
+   * Reads a JSON Lines object record by record as it streams in, so a large
+   * log is never held whole. Blank lines are skipped; a line that is not
+   * JSON stops the read with a JsonLinesError naming it.
+   */
+  async *readJsonLines(ref: string): AsyncGenerator<unknown> {
+    const location = this.location(ref);
+    let body: AsyncIterable<Uint8Array>;
+    try {
+      const answer = await this.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      body = (answer.Body as AsyncIterable<Uint8Array> | undefined) ?? (async function* () {})();
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(location);
+      throw error;
+    }
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let pending = '';
+    let lineNumber = 0;
+    const parse = (line: string): unknown => {
+      try {
+        return JSON.parse(line);
+      } catch (error) {
+        throw new JsonLinesError(location, lineNumber, (error as Error).message);
+      }
+    };
+    for await (const chunk of body) {
+      const lines = (pending + decoder.decode(chunk, { stream: true })).split('\n');
+      pending = lines.pop() ?? ''; // the last piece may continue in the next chunk
+      for (const line of lines) {
+        lineNumber++;
+        if (line.trim() !== '') yield parse(line);
+      }
+    }
+    pending += decoder.decode();
+    lineNumber++;
+    if (pending.trim() !== '') yield parse(pending);
+  }
+
+  /** Creates the bucket when it does not exist (local servers; on AWS, buckets are usually made by infrastructure code). */
+  async ensureBucket(bucket = this.bucket): Promise<void> {
+    try {
+      await this.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+      return;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    try {
+      await this.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+    }
+  }
+
+  destroy(): void {
+    this.s3.destroy();
+  }
+}

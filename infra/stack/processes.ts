@@ -1,0 +1,139 @@
+// Background service processes of the local stack: started detached, with
+// their process id recorded under <home>/run/, and stopped by that id (never
+// by name: another user's Prometheus on this machine is not ours to kill).
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ProcessRecord {
+  readonly name: string;
+  readonly pid: number;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly startedAt: string;
+  readonly logFile: string;
+}
+
+export interface LaunchSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+}
+
+function recordPath(home: string, name: string): string {
+  return join(home, 'run', `${name}.json`);
+}
+
+export function logPath(home: string, name: string): string {
+  return join(home, 'logs', `${name}.log`);
+}
+
+export function readRecord(home: string, name: string): ProcessRecord | undefined {
+  const path = recordPath(home, name);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ProcessRecord;
+  } catch {
+    return undefined; // a torn write: treat as not running, the next start rewrites it
+  }
+}
+
+/**
+ * Whether the recorded process is still ours: the id is alive *and* its
+ * command line still names the program we started, so a recycled process id
+ * after a reboot is not mistaken for our service.
+ */
+export function isAlive(record: ProcessRecord): boolean {
+  try {
+    process.kill(record.pid, 0);
+  } catch {
+    return false; // ESRCH: gone; EPERM: alive but not ours to signal, so not our service
+  }
+  try {
+    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
+    if (cmdline === '') return false; // a zombie awaiting its parent
+    return cmdline.includes(record.command.split('/').pop() ?? record.command);
+  } catch {
+    return true; // no /proc (macOS): the signal check is all we have
+  }
+}
+
+/** Starts a program in its own process group, output appended to its log file, and records its id. */
+export function launch(home: string, name: string, spec: LaunchSpec): ProcessRecord {
+  mkdirSync(join(home, 'run'), { recursive: true });
+  mkdirSync(join(home, 'logs'), { recursive: true });
+  const logFile = logPath(home, name);
+  const out = openSync(logFile, 'a');
+  writeFileSync(out, `\n--- ${new Date().toISOString()} starting ${spec.command} ${spec.args.join(' ')}\n`);
+  // The service inherits our environment; the spec adds to it (an undefined
+  // value keeps what the environment has, e.g. the user's AWS credentials).
+  const env: Record<string, string> = {};
+  for (const source of [process.env, spec.env ?? {}]) {
+    for (const [key, value] of Object.entries(source)) if (value !== undefined) env[key] = value;
+  }
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.cwd,
+    env,
+    detached: true, // own process group: Ctrl-C in the terminal does not reach it, stop() does
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  if (child.pid === undefined) {
+    throw new Error(
+      `could not start ${name}: ${spec.command} did not start (is it installed? run \`npm run bootstrap\`)`,
+    );
+  }
+  child.unref();
+  const record: ProcessRecord = {
+    name,
+    pid: child.pid,
+    command: spec.command,
+    args: spec.args,
+    startedAt: new Date().toISOString(),
+    logFile,
+  };
+  writeFileSync(recordPath(home, name), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops a recorded process and everything in its process group (MLflow's
+ * server forks workers): SIGTERM, then SIGKILL after the grace period.
+ */
+export async function stopRecorded(home: string, name: string, graceMs = 15_000): Promise<boolean> {
+  const record = readRecord(home, name);
+  if (!record) return false;
+  const wasAlive = isAlive(record);
+  if (wasAlive) {
+    try {
+      process.kill(-record.pid, 'SIGTERM');
+    } catch {
+      process.kill(record.pid, 'SIGTERM');
+    }
+    const deadline = Date.now() + graceMs;
+    while (groupAlive(record.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (groupAlive(record.pid)) {
+      try {
+        process.kill(-record.pid, 'SIGKILL');
+      } catch {}
+    }
+  }
+  rmSync(recordPath(home, name), { force: true });
+  return wasAlive;
+}
+
+/** The last lines of a service's log, for error messages. */
+export function logTail(logFile: string, lines = 20): string {
+  if (!existsSync(logFile)) return '(no log)';
+  return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}

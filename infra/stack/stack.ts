@@ -1,0 +1,207 @@
+// Starting, checking and stopping the local stack as a whole. Each service
+// starts as soon as the ones it needs are healthy; one that is already
+// running from an earlier start (its recorded process alive and healthy) is
+// reused; one that a variable points elsewhere is only checked.
+import type { Config } from '../../workers/config.ts';
+import { isPortFree } from './ports.ts';
+import { isAlive, launch, logPath, logTail, readRecord, stopRecorded } from './processes.ts';
+import type { Service, ServiceName, ServicePort } from './service.ts';
+import { SERVICES } from './services/index.ts';
+
+/** A port the service needs is taken by a process that is not ours. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly service: Service,
+    readonly port: ServicePort,
+  ) {
+    super(
+      `port ${port.port} (${service.title}, ${port.role}) is already in use by another process. ` +
+        `Set ${port.variable} to a free port, or set ${service.externalVariable} to use a ${service.title} that is already running.`,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+/** A service did not become healthy: says where its log is and shows its end. */
+export class ServiceStartError extends Error {
+  constructor(
+    readonly service: Service,
+    reason: string,
+    readonly logFile?: string,
+  ) {
+    super(
+      `${service.title} ${reason}` +
+        (logFile ? `\n  log: ${logFile}\n  ${logTail(logFile, 15).split('\n').join('\n  ')}` : ''),
+    );
+    this.name = 'ServiceStartError';
+  }
+}
+
+export type ServiceOutcome = 'started' | 'reused' | 'external';
+
+export interface ServiceReport {
+  readonly name: ServiceName;
+  readonly title: string;
+  readonly endpoint: string;
+  readonly outcome: ServiceOutcome;
+  readonly pid?: number;
+  readonly seconds: number;
+}
+
+export interface RunningStack {
+  readonly services: readonly ServiceReport[];
+  /** Stops the services this start launched (not the reused or external ones). */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly only?: readonly ServiceName[];
+  readonly log?: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitHealthy(config: Config, service: Service, pid?: number): Promise<boolean> {
+  const deadline = Date.now() + service.startTimeoutMs;
+  while (Date.now() < deadline) {
+    if (await service.healthy(config)) return true;
+    if (pid !== undefined) {
+      const record = readRecord(config.home, service.name);
+      if (!record || record.pid !== pid || !isAlive(record)) {
+        throw new ServiceStartError(service, 'exited during start-up', logPath(config.home, service.name));
+      }
+    }
+    await sleep(250);
+  }
+  return false;
+}
+
+async function ensureService(config: Config, service: Service): Promise<ServiceReport> {
+  const began = Date.now();
+  const report = (outcome: ServiceOutcome, pid?: number): ServiceReport => ({
+    name: service.name,
+    title: service.title,
+    endpoint: service.endpoint(config),
+    outcome,
+    pid,
+    seconds: (Date.now() - began) / 1000,
+  });
+
+  if (service.external(config)) {
+    if (!(await service.healthy(config))) {
+      throw new ServiceStartError(
+        service,
+        `at ${service.endpoint(config)} (${service.externalVariable}) is not answering: start it, or unset ${service.externalVariable} to let ctpilot run a local one`,
+      );
+    }
+    return report('external');
+  }
+
+  const previous = readRecord(config.home, service.name);
+  if (previous && isAlive(previous)) {
+    if (await waitHealthy(config, service, previous.pid)) {
+      await service.ready?.(config);
+      return report('reused', previous.pid);
+    }
+    // Alive but never healthy: a wedged process. Replace it.
+    await stopRecorded(config.home, service.name);
+  } else if (previous) {
+    await stopRecorded(config.home, service.name); // stale record of a process that died
+  }
+
+  for (const port of service.ports(config)) {
+    if (port.port !== 0 && !(await isPortFree(port.port))) throw new PortInUseError(service, port);
+  }
+  const record = launch(config.home, service.name, await service.prepare(config));
+  try {
+    if (!(await waitHealthy(config, service, record.pid))) {
+      throw new ServiceStartError(
+        service,
+        `did not become healthy within ${service.startTimeoutMs / 1000} s`,
+        record.logFile,
+      );
+    }
+    await service.ready?.(config);
+  } catch (error) {
+    await stopRecorded(config.home, service.name);
+    throw error;
+  }
+  return report('started', record.pid);
+}
+
+function describe(report: ServiceReport): string {
+  const how =
+    report.outcome === 'started'
+      ? `started, pid ${report.pid}, ${report.seconds.toFixed(1)} s`
+      : report.outcome === 'reused'
+        ? `already running, pid ${report.pid}`
+        : 'external';
+  return `  ✓ ${report.title.padEnd(30)} ${report.endpoint.padEnd(46)} (${how})`;
+}
+
+/**
+ * Brings up every selected service (all by default). A failure stops what
+ * this call started and rethrows, so nothing is left half up.
+ */
+export async function startStack(config: Config, options: StartOptions = {}): Promise<RunningStack> {
+  const selected = SERVICES.filter((s) => !options.only || options.only.includes(s.name));
+  const pending = new Map<ServiceName, Promise<ServiceReport>>();
+  for (const service of selected) {
+    const needs = service.after.map((name) => pending.get(name)).filter((p) => p !== undefined);
+    const promise = Promise.all(needs).then(async () => {
+      const report = await ensureService(config, service);
+      options.log?.(describe(report));
+      return report;
+    });
+    pending.set(service.name, promise);
+  }
+  const settled = await Promise.allSettled(pending.values());
+  const reports = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const launched = reports.filter((r) => r.outcome === 'started').map((r) => r.name);
+  const stop = async () => {
+    await stopStack(config, launched);
+  };
+  // A dependency's failure also rejects its dependants' promises: report it once.
+  const failures = [...new Set(settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : [])))];
+  if (failures.length > 0) {
+    await stop();
+    throw failures.length === 1
+      ? failures[0]
+      : new AggregateError(failures, failures.map((f) => f.message).join('\n'));
+  }
+  return { services: reports, stop };
+}
+
+/** Stops local services by their recorded process ids, in reverse start order. */
+export async function stopStack(config: Config, names?: readonly ServiceName[]): Promise<ServiceName[]> {
+  const stopped: ServiceName[] = [];
+  for (const service of [...SERVICES].reverse()) {
+    if (names && !names.includes(service.name)) continue;
+    if (await stopRecorded(config.home, service.name)) stopped.push(service.name);
+  }
+  return stopped;
+}
+
+export interface ServiceStatus {
+  readonly name: ServiceName;
+  readonly title: string;
+  readonly endpoint: string;
+  readonly state: 'running' | 'unhealthy' | 'stopped' | 'external' | 'external-unreachable';
+  readonly pid?: number;
+  readonly logFile?: string;
+}
+
+export async function stackStatus(config: Config): Promise<ServiceStatus[]> {
+  return Promise.all(
+    SERVICES.map(async (service): Promise<ServiceStatus> => {
+      const base = { name: service.name, title: service.title, endpoint: service.endpoint(config) };
+      if (service.external(config)) {
+        return { ...base, state: (await service.healthy(config)) ? 'external' : 'external-unreachable' };
+      }
+      const record = readRecord(config.home, service.name);
+      if (!record || !isAlive(record)) return { ...base, state: 'stopped' };
+      const healthy = await service.healthy(config);
+      return { ...base, state: healthy ? 'running' : 'unhealthy', pid: record.pid, logFile: record.logFile };
+    }),
+  );
+}

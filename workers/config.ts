@@ -1,0 +1,314 @@
+// ctpilot's configuration, read from the environment in one place.
+//
+// Every outside system has one variable that points ctpilot at a real
+// service (TEMPORAL_ADDRESS, MLFLOW_TRACKING_URI, DATABASE_URL, S3_ENDPOINT,
+// PROMETHEUS_URL). When it is unset, the local stack starts that service on
+// loopback, on a port that CTPILOT_<SERVICE>_PORT changes. The README lists
+// every variable; `describeVariables()` is the same list for `--help` texts.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A bad value in the environment: names the variable and what it accepts. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface TemporalConfig {
+  /** True when TEMPORAL_ADDRESS points at a server ctpilot does not manage. */
+  readonly external: boolean;
+  readonly address: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  readonly port: number;
+  readonly uiPort: number;
+  readonly httpPort: number;
+  readonly metricsPort: number;
+  /** Where an operator opens the Temporal UI (TEMPORAL_UI_URL, or the local one). */
+  readonly uiUrl: string;
+  /** The `temporal` binary used for the local dev server. */
+  readonly cli: string;
+  /** Start the local dev server without its Web UI (tests). */
+  readonly headless: boolean;
+}
+
+export interface MlflowConfig {
+  readonly external: boolean;
+  readonly trackingUri: string;
+  readonly port: number;
+  /** MLFLOW_TRACKING_TOKEN, sent as a bearer token when set. */
+  readonly token?: string;
+}
+
+export interface PostgresConfig {
+  readonly external: boolean;
+  readonly url: string;
+  readonly port: number;
+}
+
+export interface S3Config {
+  readonly external: boolean;
+  readonly endpoint: string;
+  readonly port: number;
+  readonly region: string;
+  /** Local server credentials; for an external endpoint, undefined means the AWS default chain. */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  /** ctpilot's own bucket (reports, evidence packs, shadow logs). */
+  readonly bucket: string;
+  /** The bucket MLflow stores artifacts in when ctpilot starts MLflow. */
+  readonly mlflowBucket: string;
+  readonly forcePathStyle: boolean;
+}
+
+export interface PrometheusConfig {
+  readonly external: boolean;
+  readonly url: string;
+  readonly port: number;
+  readonly bearerToken?: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+export interface Config {
+  readonly root: string;
+  /** Service data, logs and process ids (CTPILOT_HOME, default .ctpilot/ in the project). */
+  readonly home: string;
+  readonly venvBin: string;
+  readonly temporal: TemporalConfig;
+  readonly mlflow: MlflowConfig;
+  readonly postgres: PostgresConfig;
+  readonly s3: S3Config;
+  readonly prometheus: PrometheusConfig;
+  /** Port of the worker's own Prometheus metrics endpoint; 0 turns it off. */
+  readonly workerMetricsPort: number;
+  /** Directory or file of policies `npm start` applies. */
+  readonly policies: string;
+}
+
+/** Every variable ctpilot reads, with what it does: the README's table and `--help`. */
+export const VARIABLES: ReadonlyArray<{ name: string; default: string; description: string }> = [
+  {
+    name: 'CTPILOT_HOME',
+    default: '.ctpilot',
+    description: 'service data, logs and process ids of the local stack',
+  },
+  {
+    name: 'CTPILOT_POLICIES',
+    default: 'policies/',
+    description: 'policy directory or file that `npm start` applies',
+  },
+  {
+    name: 'TEMPORAL_ADDRESS',
+    default: 'local dev server',
+    description: 'host:port of a Temporal frontend to use instead of the local one',
+  },
+  { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace' },
+  {
+    name: 'TEMPORAL_UI_URL',
+    default: 'http://127.0.0.1:8233',
+    description: 'Temporal UI base address, for links',
+  },
+  {
+    name: 'TEMPORAL_CLI',
+    default: 'temporal on PATH, then .venv/bin/temporal',
+    description: 'the Temporal CLI binary that runs the local dev server',
+  },
+  { name: 'CTPILOT_TASK_QUEUE', default: 'ctpilot', description: 'task queue of the orchestrator worker' },
+  {
+    name: 'CTPILOT_TEMPORAL_PORT',
+    default: '7233',
+    description: 'gRPC port of the local Temporal dev server',
+  },
+  { name: 'CTPILOT_TEMPORAL_UI_PORT', default: '8233', description: 'port of the local Temporal UI' },
+  {
+    name: 'CTPILOT_TEMPORAL_HTTP_PORT',
+    default: '7243',
+    description: 'HTTP API port of the local Temporal dev server',
+  },
+  {
+    name: 'CTPILOT_TEMPORAL_METRICS_PORT',
+    default: '7244',
+    description: 'metrics port of the local Temporal dev server',
+  },
+  {
+    name: 'MLFLOW_TRACKING_URI',
+    default: 'local server',
+    description: 'MLflow tracking server to use instead of the local one',
+  },
+  { name: 'MLFLOW_TRACKING_TOKEN', default: '—', description: 'bearer token for MLflow' },
+  { name: 'CTPILOT_MLFLOW_PORT', default: '5000', description: 'port of the local MLflow server' },
+  {
+    name: 'DATABASE_URL',
+    default: 'local PGlite',
+    description: 'PostgreSQL for the audit history (and the local MLflow backend store)',
+  },
+  {
+    name: 'CTPILOT_POSTGRES_PORT',
+    default: '55432',
+    description: 'port of the local PostgreSQL (PGlite over the wire protocol)',
+  },
+  {
+    name: 'S3_ENDPOINT',
+    default: 'local server',
+    description:
+      'S3-compatible endpoint to use instead of the local one (AWS credentials from the usual AWS variables)',
+  },
+  {
+    name: 'S3_BUCKET',
+    default: 'ctpilot',
+    description: "ctpilot's bucket for reports, evidence packs and shadow logs",
+  },
+  {
+    name: 'S3_FORCE_PATH_STYLE',
+    default: 'true for a custom endpoint',
+    description: 'path-style addressing (needed by most local S3 servers)',
+  },
+  { name: 'AWS_REGION', default: 'us-east-1', description: 'S3 region' },
+  { name: 'CTPILOT_S3_PORT', default: '9000', description: 'port of the local S3-compatible server' },
+  {
+    name: 'PROMETHEUS_URL',
+    default: 'local server',
+    description: 'Prometheus to query instead of the local one',
+  },
+  { name: 'PROMETHEUS_BEARER_TOKEN', default: '—', description: 'bearer token for Prometheus' },
+  {
+    name: 'PROMETHEUS_USERNAME / PROMETHEUS_PASSWORD',
+    default: '—',
+    description: 'basic auth for Prometheus',
+  },
+  { name: 'CTPILOT_PROMETHEUS_PORT', default: '9090', description: 'port of the local Prometheus' },
+  {
+    name: 'CTPILOT_WORKER_METRICS_PORT',
+    default: '9464',
+    description: "port of the worker's /metrics endpoint (0: off)",
+  },
+];
+
+/** Credentials of the local S3 server only: it listens on loopback and holds development data. */
+const LOCAL_S3_ACCESS_KEY = 'ctpilot-local';
+const LOCAL_S3_SECRET_KEY = 'ctpilot-local-secret';
+
+function port(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new ConfigError(variable, `expected a port number from 0 to 65535, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function url(env: NodeJS.ProcessEnv, variable: string): string | undefined {
+  const raw = env[variable]?.trim();
+  if (!raw) return undefined;
+  try {
+    return new URL(raw).toString().replace(/\/$/, '');
+  } catch {
+    throw new ConfigError(
+      variable,
+      `expected a URL such as http://127.0.0.1:9090, got ${JSON.stringify(raw)}`,
+    );
+  }
+}
+
+function flag(env: NodeJS.ProcessEnv, variable: string, fallback: boolean): boolean {
+  const raw = env[variable]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(variable, `expected true or false, got ${JSON.stringify(env[variable])}`);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const root = PROJECT_ROOT;
+  const home = resolve(env.CTPILOT_HOME ?? join(root, '.ctpilot'));
+  const venvBin = join(root, '.venv', 'bin');
+
+  const temporalPort = port(env, 'CTPILOT_TEMPORAL_PORT', 7233);
+  const temporalUiPort = port(env, 'CTPILOT_TEMPORAL_UI_PORT', 8233);
+  const temporalAddress = nonEmpty(env.TEMPORAL_ADDRESS);
+  if (temporalAddress && !/^[^\s:/]+:\d+$/.test(temporalAddress)) {
+    throw new ConfigError(
+      'TEMPORAL_ADDRESS',
+      `expected host:port such as 127.0.0.1:7233, got ${JSON.stringify(temporalAddress)}`,
+    );
+  }
+
+  const mlflowPort = port(env, 'CTPILOT_MLFLOW_PORT', 5000);
+  const mlflowUri = url(env, 'MLFLOW_TRACKING_URI');
+
+  const postgresPort = port(env, 'CTPILOT_POSTGRES_PORT', 55432);
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'expected postgresql://user:password@host:port/database');
+  }
+
+  const s3Port = port(env, 'CTPILOT_S3_PORT', 9000);
+  const s3Endpoint = url(env, 'S3_ENDPOINT');
+
+  const prometheusPort = port(env, 'CTPILOT_PROMETHEUS_PORT', 9090);
+  const prometheusUrl = url(env, 'PROMETHEUS_URL');
+
+  return {
+    root,
+    home,
+    venvBin,
+    temporal: {
+      external: temporalAddress !== undefined,
+      address: temporalAddress ?? `127.0.0.1:${temporalPort}`,
+      namespace: nonEmpty(env.TEMPORAL_NAMESPACE) ?? 'default',
+      taskQueue: nonEmpty(env.CTPILOT_TASK_QUEUE) ?? 'ctpilot',
+      port: temporalPort,
+      uiPort: temporalUiPort,
+      httpPort: port(env, 'CTPILOT_TEMPORAL_HTTP_PORT', 7243),
+      metricsPort: port(env, 'CTPILOT_TEMPORAL_METRICS_PORT', 7244),
+      uiUrl: url(env, 'TEMPORAL_UI_URL') ?? `http://127.0.0.1:${temporalUiPort}`,
+      cli: nonEmpty(env.TEMPORAL_CLI) ?? 'temporal',
+      headless: flag(env, 'CTPILOT_TEMPORAL_HEADLESS', false),
+    },
+    mlflow: {
+      external: mlflowUri !== undefined,
+      trackingUri: mlflowUri ?? `http://127.0.0.1:${mlflowPort}`,
+      port: mlflowPort,
+      token: nonEmpty(env.MLFLOW_TRACKING_TOKEN),
+    },
+    postgres: {
+      external: databaseUrl !== undefined,
+      url: databaseUrl ?? `postgresql://postgres@127.0.0.1:${postgresPort}/postgres`,
+      port: postgresPort,
+    },
+    s3: {
+      external: s3Endpoint !== undefined,
+      endpoint: s3Endpoint ?? `http://127.0.0.1:${s3Port}`,
+      port: s3Port,
+      region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
+      accessKeyId: s3Endpoint ? nonEmpty(env.AWS_ACCESS_KEY_ID) : LOCAL_S3_ACCESS_KEY,
+      secretAccessKey: s3Endpoint ? nonEmpty(env.AWS_SECRET_ACCESS_KEY) : LOCAL_S3_SECRET_KEY,
+      bucket: nonEmpty(env.S3_BUCKET) ?? 'ctpilot',
+      mlflowBucket: nonEmpty(env.CTPILOT_MLFLOW_BUCKET) ?? 'mlflow',
+      forcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE', true),
+    },
+    prometheus: {
+      external: prometheusUrl !== undefined,
+      url: prometheusUrl ?? `http://127.0.0.1:${prometheusPort}`,
+      port: prometheusPort,
+      bearerToken: nonEmpty(env.PROMETHEUS_BEARER_TOKEN),
+      username: nonEmpty(env.PROMETHEUS_USERNAME),
+      password: nonEmpty(env.PROMETHEUS_PASSWORD),
+    },
+    workerMetricsPort: port(env, 'CTPILOT_WORKER_METRICS_PORT', 9464),
+    policies: resolve(root, env.CTPILOT_POLICIES ?? 'policies'),
+  };
+}

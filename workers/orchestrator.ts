@@ -1,0 +1,55 @@
+// The orchestrator worker: runs ctpilot's workflows and activities on the
+// `ctpilot` task queue (CTPILOT_TASK_QUEUE).
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../activities/index.ts';
+import type { Clients } from './clients.ts';
+import type { Config } from './config.ts';
+import { temporalLogger } from './logger.ts';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let runtimeInstalled = false;
+
+/**
+ * Installs the Temporal runtime once per process: SDK logs into our logger,
+ * SDK metrics on the worker's /metrics port, and no signal handlers of its
+ * own — the process decides how to shut down (stop the worker, then the stack).
+ */
+export function installRuntime(config: Config, logger: Logger): void {
+  if (runtimeInstalled) return;
+  Runtime.install({
+    logger: temporalLogger(logger),
+    shutdownSignals: [],
+    telemetryOptions:
+      config.workerMetricsPort > 0
+        ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerMetricsPort}` } } }
+        : undefined,
+  });
+  runtimeInstalled = true;
+}
+
+export interface OrchestratorOptions {
+  /** Pre-bundled workflow code (tests bundle once and share it). */
+  readonly workflowBundle?: WorkflowBundle;
+  readonly taskQueue?: string;
+}
+
+export async function createOrchestratorWorker(
+  config: Config,
+  clients: Clients,
+  options: OrchestratorOptions = {},
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(clients),
+  });
+  return { worker, connection };
+}
