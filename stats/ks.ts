@@ -10,9 +10,9 @@
 // to the lattice, like SciPy. NaNs are omitted (nan_policy='omit').
 
 import { type InconclusiveReason, oneOf, StatsInputError } from './errors.ts';
+import { sortFloat64 } from './sort.ts';
 import { binom } from './special/binom.ts';
 import { kstwoSf } from './special/kstwo.ts';
-import { sortFloat64 } from './sort.ts';
 
 export const KS_ALTERNATIVES = ['two-sided', 'less', 'greater'] as const;
 export type KsAlternative = (typeof KS_ALTERNATIVES)[number];
@@ -77,7 +77,7 @@ export function ksExtremes(a: Float64Array, b: Float64Array) {
   while (i < n1 || j < n2) {
     const ai = i < n1 ? a[i]! : Number.POSITIVE_INFINITY;
     const bj = j < n2 ? b[j]! : Number.POSITIVE_INFINITY;
-    const v = ai <= bj ? ai : bj;
+    const v = Math.min(ai, bj);
     while (i < n1 && a[i]! <= v) i++;
     while (j < n2 && b[j]! <= v) j++;
     // Same operations as SciPy: each ECDF value is a count divided by n.
@@ -166,7 +166,8 @@ function exactTwoSample(n1: number, n2: number, g: number, d: number, alternativ
   } else {
     const paths = countPathsOutside(n1, n2, g, h);
     const total = binom(n1 + n2, n1);
-    if (!Number.isFinite(paths) || !Number.isFinite(total) || paths > total) return { ok: false, d, p: Number.NaN };
+    if (!Number.isFinite(paths) || !Number.isFinite(total) || paths > total)
+      return { ok: false, d, p: Number.NaN };
     p = paths / total;
   }
   if (!(p >= 0 && p <= 1)) return { ok: false, d, p };

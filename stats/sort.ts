@@ -18,8 +18,7 @@ const RADIX = 65536;
  * Sorts `values` ascending into a new Float64Array; NaNs go last.
  *
  * @example
- * Array.from(sortFloat64(Float64Array.from([3, -1, 0, -0, 2.5, Number.NaN, -Infinity])));
- * // [-Infinity, -1, -0, 0, 2.5, 3, NaN]
+ * Array.from(sortFloat64(Float64Array.from([3, -1, 0, -0, 2.5, Number.NaN, -Infinity]))); // [-Infinity, -1, -0, 0, 2.5, 3, NaN]
  */
 export function sortFloat64(values: ArrayLike<number>): Float64Array {
   const out = Float64Array.from(values);
@@ -40,7 +39,7 @@ export function sortFloat64InPlace(a: Float64Array): Float64Array {
   let m = 0;
   for (let i = 0; i < n; i++) {
     const v = a[i]!;
-    if (v === v) a[m++] = v;
+    if (!Number.isNaN(v)) a[m++] = v;
   }
   for (let i = m; i < n; i++) a[i] = Number.NaN;
   radixSortFinite(m === n ? a : a.subarray(0, m));
@@ -70,8 +69,8 @@ function radixSortFinite(a: Float64Array): void {
     counts[2 * RADIX + (hi & 0xffff)]!++;
     counts[3 * RADIX + (hi >>> 16)]!++;
   }
-  let src = words;
-  let dst = new Uint32Array(n * 2);
+  let src: Uint32Array = words;
+  let dst: Uint32Array = new Uint32Array(n * 2);
   for (let pass = 0; pass < 4; pass++) {
     const base = pass * RADIX;
     // Skip a pass when one bucket holds every key: it would be the identity.

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/correctness/noPrecisionLoss: published coefficients are kept as printed; the literal rounds to the nearest double.
 // Normal tails through the complementary error function. The upper tail of
 // N(0,1) is ½·erfc(z/√2), evaluated directly (never as 1 − Φ), so a z of 30
 // gives 4.9e-198 instead of 0. Rational approximations with Cephes' published

@@ -14,7 +14,9 @@ interface KsFixture {
     results: Record<KsAlternative, { statistic: number; pvalue: number; method: 'exact' | 'asymp' }>;
   }[];
 }
-const fixture: KsFixture = JSON.parse(readFileSync(new URL('../../fixtures/stats/ks.json', import.meta.url), 'utf8'));
+const fixture: KsFixture = JSON.parse(
+  readFileSync(new URL('../../fixtures/stats/ks.json', import.meta.url), 'utf8'),
+);
 
 describe('ks2samp matches SciPy ks_2samp (method auto) to 1e-9', () => {
   for (const c of fixture.cases) {
@@ -25,7 +27,10 @@ describe('ks2samp matches SciPy ks_2samp (method auto) to 1e-9', () => {
         const want = c.results[alt];
         const got = ks2samp(a, b, { alternative: alt });
         assert.equal(got.method, want.method, `${alt}: method`);
-        assert.ok(relDiff(got.statistic, want.statistic) <= 1e-12, `${alt}: D ${got.statistic} vs ${want.statistic}`);
+        assert.ok(
+          relDiff(got.statistic, want.statistic) <= 1e-12,
+          `${alt}: D ${got.statistic} vs ${want.statistic}`,
+        );
         assert.ok(
           relDiff(got.pValue, want.pvalue) <= 1e-9,
           `${alt}: p ${got.pValue} vs ${want.pvalue} (rel ${relDiff(got.pValue, want.pvalue)})`,
@@ -36,7 +41,9 @@ describe('ks2samp matches SciPy ks_2samp (method auto) to 1e-9', () => {
   it('covers the sizes and tails the issue asks for', () => {
     const sizes = fixture.cases.flatMap((c) => [c.a.n, c.b.n]);
     assert.ok(Math.min(...sizes) <= 5 && Math.max(...sizes) >= 1_000_000);
-    const ps = fixture.cases.flatMap((c) => Object.values(c.results).map((r) => r.pvalue)).filter((p) => p > 0);
+    const ps = fixture.cases
+      .flatMap((c) => Object.values(c.results).map((r) => r.pvalue))
+      .filter((p) => p > 0);
     assert.ok(Math.min(...ps) < 1e-280, `smallest p ${Math.min(...ps)}`);
     const methods = new Set(fixture.cases.flatMap((c) => Object.values(c.results).map((r) => r.method)));
     assert.deepEqual([...methods].sort(), ['asymp', 'exact']);
@@ -60,7 +67,10 @@ describe('ks2samp properties', () => {
   it("'less' on (a, b) is 'greater' on (b, a)", () => {
     fc.assert(
       fc.property(arr, arr, (a, b) => {
-        assert.equal(ks2samp(a, b, { alternative: 'less' }).statistic, ks2samp(b, a, { alternative: 'greater' }).statistic);
+        assert.equal(
+          ks2samp(a, b, { alternative: 'less' }).statistic,
+          ks2samp(b, a, { alternative: 'greater' }).statistic,
+        );
       }),
     );
   });
@@ -77,10 +87,16 @@ describe('ks2samp properties', () => {
 
 describe('ks2samp input errors', () => {
   it('an empty sample is an empty-window input error', () => {
-    assert.throws(() => ks2samp([], [1]), (e: unknown) => e instanceof StatsInputError && e.reason === 'empty-window');
+    assert.throws(
+      () => ks2samp([], [1]),
+      (e: unknown) => e instanceof StatsInputError && e.reason === 'empty-window',
+    );
   });
   it('an all-NaN sample is an all-nan input error; NaNs are otherwise omitted', () => {
-    assert.throws(() => ks2samp([Number.NaN], [1]), (e: unknown) => e instanceof StatsInputError && e.reason === 'all-nan');
+    assert.throws(
+      () => ks2samp([Number.NaN], [1]),
+      (e: unknown) => e instanceof StatsInputError && e.reason === 'all-nan',
+    );
     assert.deepEqual(ks2samp([1, Number.NaN, 2], [3, 4]).n1, 2);
   });
   it('a bad alternative lists the valid ones', () => {

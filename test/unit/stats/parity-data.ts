@@ -30,3 +30,16 @@ export function relDiff(a: number, b: number): number {
   if (a === b) return 0;
   return Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
 }
+
+export interface CategorySpec {
+  seed: number;
+  n: number;
+  k: number;
+  skew?: number;
+}
+
+/** Twin of `categories` in generate_parity.py: letters from uniforms, P shaped by `skew`. */
+export function categories(spec: CategorySpec): string[] {
+  const u = sample({ seed: spec.seed, n: spec.n, dist: 'uniform' });
+  return Array.from(u, (v) => String.fromCharCode(97 + Math.floor(v ** (spec.skew ?? 1) * spec.k)));
+}
