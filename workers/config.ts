@@ -134,6 +134,11 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
     description: 'HTTP API port of the local Temporal dev server',
   },
   {
+    name: 'CTPILOT_TEMPORAL_HEADLESS',
+    default: 'false',
+    description: 'start the local Temporal dev server without its Web UI',
+  },
+  {
     name: 'CTPILOT_TEMPORAL_METRICS_PORT',
     default: '7244',
     description: 'metrics port of the local Temporal dev server',
@@ -145,6 +150,11 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
   },
   { name: 'MLFLOW_TRACKING_TOKEN', default: '—', description: 'bearer token for MLflow' },
   { name: 'CTPILOT_MLFLOW_PORT', default: '5000', description: 'port of the local MLflow server' },
+  {
+    name: 'CTPILOT_MLFLOW_BUCKET',
+    default: 'mlflow',
+    description: 'bucket of the local MLflow server’s artifacts',
+  },
   {
     name: 'DATABASE_URL',
     default: 'local PGlite',
@@ -185,6 +195,11 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
     description: 'basic auth for Prometheus',
   },
   { name: 'CTPILOT_PROMETHEUS_PORT', default: '9090', description: 'port of the local Prometheus' },
+  {
+    name: 'CTPILOT_LOG_LEVEL',
+    default: 'warn',
+    description: 'lowest log level printed on the terminal (the log file has info and up)',
+  },
   {
     name: 'CTPILOT_WORKER_METRICS_PORT',
     default: '9464',

@@ -1,6 +1,6 @@
 // Versioned SQL migrations from infra/migrations/ (NNNN_name.sql), each
 // applied once, in order, recorded with its checksum in
-// ctpilot.schema_migrations. Every start calls this; concurrent starts
+// <schema>.schema_migrations (schema `ctpilot`). Every start calls this; concurrent starts
 // serialise on a transaction-level advisory lock and the later ones find
 // nothing to do. All pending files apply in one transaction: all or none.
 import { createHash } from 'node:crypto';
@@ -11,9 +11,6 @@ import { PROJECT_ROOT } from '../../workers/config.ts';
 import { inTransaction } from './pool.ts';
 
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'infra', 'migrations');
-
-/** An arbitrary constant shared by every ctpilot process: the advisory lock's key. */
-const MIGRATION_LOCK_KEY = 7_419_305_512;
 
 export interface Migration {
   readonly version: string;
@@ -37,36 +34,39 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)
     .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
     .sort()
-    .map((file) => {
-      const sql = readFileSync(join(dir, file), 'utf8');
-      return {
-        version: file.slice(0, 4),
-        name: file.slice(5, -4),
-        sql,
-        checksum: createHash('sha256').update(sql).digest('hex'),
-      };
-    });
+    .map((file) => toMigration(file.slice(0, 4), file.slice(5, -4), readFileSync(join(dir, file), 'utf8')));
+}
+
+export function toMigration(version: string, name: string, sql: string): Migration {
+  return { version, name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+}
+
+export interface MigrateOptions {
+  readonly migrations?: readonly Migration[];
+  /** Schema holding the bookkeeping table (and the lock's name); tests use their own. */
+  readonly schema?: string;
 }
 
 /** Applies the pending migrations; returns the versions it applied. */
-export async function migrate(pool: pg.Pool, migrations = readMigrations()): Promise<string[]> {
+export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Promise<string[]> {
+  const migrations = options.migrations ?? readMigrations();
+  const schema = options.schema ?? 'ctpilot';
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
   return inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query('CREATE SCHEMA IF NOT EXISTS ctpilot');
+    // Every process migrating this schema takes the same lock; it is released at COMMIT.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ctpilot-migrations:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(`
-      CREATE TABLE IF NOT EXISTS ctpilot.schema_migrations (
+      CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (
         version    text PRIMARY KEY,
         name       text NOT NULL,
         checksum   text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()
       )`);
-    const applied = new Map(
-      (
-        await client.query<{ version: string; checksum: string }>(
-          'SELECT version, checksum FROM ctpilot.schema_migrations',
-        )
-      ).rows.map((row) => [row.version, row.checksum]),
+    const rows = await client.query<{ version: string; checksum: string }>(
+      `SELECT version, checksum FROM ${schema}.schema_migrations`,
     );
+    const applied = new Map(rows.rows.map((row) => [row.version, row.checksum]));
     const done: string[] = [];
     for (const migration of migrations) {
       const checksum = applied.get(migration.version);
@@ -76,7 +76,7 @@ export async function migrate(pool: pg.Pool, migrations = readMigrations()): Pro
       }
       await client.query(migration.sql);
       await client.query(
-        'INSERT INTO ctpilot.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)',
+        `INSERT INTO ${schema}.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)`,
         [migration.version, migration.name, migration.checksum],
       );
       done.push(migration.version);

@@ -107,11 +107,13 @@ export class ObjectStore {
     contentType = 'application/octet-stream',
   ): Promise<ObjectLocation> {
     const location = this.location(ref);
+    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
     await this.s3.send(
       new PutObjectCommand({
         Bucket: location.bucket,
         Key: location.key,
-        Body: body,
+        Body: bytes,
+        ContentLength: bytes.byteLength,
         ContentType: contentType,
       }),
     );

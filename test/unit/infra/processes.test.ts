@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { freePorts, isPortFree } from '../../../infra/stack/ports.ts';
+import { isAlive, launch, logTail, readRecord, stopRecorded } from '../../../infra/stack/processes.ts';
+
+describe('service processes', () => {
+  const home = mkdtempSync(join(tmpdir(), 'ctpilot-proc-'));
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  it('records a launched process, sees it alive, and stops its whole group', async () => {
+    // A shell with a child: stopping must take both (MLflow forks workers the same way).
+    const record = launch(home, 'sleeper', {
+      command: '/bin/sh',
+      args: ['-c', 'echo started; sleep 300 & wait'],
+    });
+    assert.equal(readRecord(home, 'sleeper')?.pid, record.pid);
+    assert.equal(isAlive(record), true);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.match(logTail(record.logFile), /started/);
+    assert.equal(await stopRecorded(home, 'sleeper', 5000), true);
+    assert.equal(isAlive(record), false);
+    assert.equal(readRecord(home, 'sleeper'), undefined);
+    assert.throws(() => process.kill(-record.pid, 0), 'no process of the group is left');
+  });
+
+  it('does not mistake a recycled process id for its service', () => {
+    const fake = {
+      name: 'x',
+      pid: process.pid,
+      command: '/usr/bin/prometheus',
+      args: [],
+      startedAt: '',
+      logFile: '',
+    };
+    assert.equal(isAlive(fake), false, 'our own pid runs node, not prometheus');
+  });
+
+  it('stopping something never started is a no-op', async () => {
+    assert.equal(await stopRecorded(home, 'never-started'), false);
+  });
+});
+
+describe('ports', () => {
+  it('finds distinct free ports and sees a taken one', async () => {
+    const ports = await freePorts(5);
+    assert.equal(new Set(ports).size, 5);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(ports[0], '127.0.0.1', resolve));
+    assert.equal(await isPortFree(ports[0]!), false);
+    server.close();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await isPortFree(ports[0]!), true);
+  });
+});
