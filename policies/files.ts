@@ -1,0 +1,81 @@
+// The one module in policies/ that touches the file system: reading policy
+// files and directories (bounded: a file larger than the limit is refused
+// without being read whole), and the Node-backed sources for secrets.
+
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { type LoadOptions, type LoadResult, loadPolicy } from './loader.ts';
+import type { SecretSources } from './secrets.ts';
+import { DEFAULT_LIMITS } from './yaml-source.ts';
+
+/** Read a file, at most `max + 1` bytes, so an enormous file costs nothing. */
+async function readBounded(path: string, max: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(max + 1);
+    let filled = 0;
+    while (filled < buf.length) {
+      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buf.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Load one policy file. File-system errors (missing file, permission) are thrown: they are not policy problems. */
+export async function readPolicyFile(
+  path: string,
+  options: LoadOptions & { displayName?: string } = {},
+): Promise<LoadResult> {
+  const max = options.limits?.maxBytes ?? DEFAULT_LIMITS.maxBytes;
+  const bytes = await readBounded(path, max);
+  return loadPolicy(bytes, options.displayName ?? path, options);
+}
+
+const POLICY_FILE = /\.ya?ml$/i;
+
+/** Policy files under a directory (recursively, skipping hidden entries and node_modules), sorted. */
+export async function findPolicyFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    const entries = await readdir(d, { withFileTypes: true });
+    for (const e of entries) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && POLICY_FILE.test(e.name)) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+/** Files given on a command line: directories are expanded, files taken as they are. */
+export async function expandPolicyPaths(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const s = await stat(p);
+    if (s.isDirectory()) out.push(...(await findPolicyFiles(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Load every policy in a directory. */
+export async function readPolicyDir(dir: string, options: LoadOptions = {}): Promise<LoadResult[]> {
+  const files = await findPolicyFiles(dir);
+  return Promise.all(
+    files.map((f) => readPolicyFile(f, { ...options, displayName: relative(process.cwd(), f) || f })),
+  );
+}
+
+/** Secrets from the worker's environment and file system. */
+export function nodeSecretSources(env: NodeJS.ProcessEnv = process.env): SecretSources {
+  return {
+    env: (name) => env[name],
+    readFile: (path) => readFile(path, 'utf8'),
+  };
+}
