@@ -155,7 +155,7 @@ function metricsIn(expr: string, names: readonly string[]): string[] {
 function evidenceLine(v: MetricVerdict): string {
   const detail = [
     v.samples !== undefined ? `${fmt(v.samples)} samples` : '',
-    v.query !== undefined ? `query: ${v.query}` : '',
+    v.query !== undefined ? `query: ${v.query.replace(/\s+/g, ' ').trim()}` : '',
     v.inputs !== undefined && v.query === undefined
       ? Object.entries(v.inputs)
           .map(([k, x]) => `${k}: ${String(x)}`)
@@ -507,8 +507,13 @@ function summarise(
   const list = (as: readonly Action[]) =>
     as.map((a) => `${a.kind} ${a.status === 'act' ? '' : `${a.status} `}by ${a.origin}`).join(', ');
   switch (outcome) {
-    case 'ok':
-      return `ok: ${triggers.length} trigger${triggers.length === 1 ? '' : 's'} quiet${actions.length ? `; ${list(actions)}` : ''}`;
+    case 'ok': {
+      const holding = triggers.filter((t) => t.condition === 'true');
+      const rest = actions.length ? `; ${list(actions)}` : '';
+      return holding.length === 0
+        ? `ok: all ${triggers.length} trigger${triggers.length === 1 ? '' : 's'} quiet${rest}`
+        : `ok, no action: ${holding.map((t) => `${t.trigger} ${t.persistence}`).join('; ')}${rest}`;
+    }
     case 'inconclusive': {
       const u = triggers.filter((t) => t.condition === 'undetermined');
       return `inconclusive: ${u.map((t) => `${t.trigger} undetermined (${t.why ?? 'missing data'})`).join('; ')}`;

@@ -23,6 +23,9 @@ export interface PolicyExplanation {
   readonly sections: readonly ExplainSection[];
 }
 
+/** Multi-line YAML blocks (queries, SQL) on one line. */
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+
 function persistenceWords(p: Persistence): string {
   if (typeof p === 'number') return p === 1 ? 'at a single evaluation' : `on ${p} consecutive evaluations`;
   return `on at least ${p.atLeast} of the last ${p.of} evaluations`;
@@ -33,14 +36,14 @@ function windowWords(w: {
   sql?: string | undefined;
   lookback?: string | undefined;
 }): string {
-  const where = w.uri !== undefined ? w.uri : `SQL \`${(w.sql ?? '').replace(/\s+/g, ' ').trim()}\``;
+  const where = w.uri !== undefined ? w.uri : `SQL \`${oneLine(w.sql ?? '')}\``;
   return w.lookback !== undefined ? `${where} (last ${w.lookback})` : where;
 }
 
 function sourceWords(m: Metric): string {
   switch (providerOf(m)) {
     case 'prometheus':
-      return `Prometheus query \`${m.prometheus?.query}\``;
+      return `Prometheus query \`${oneLine(m.prometheus?.query ?? '')}\``;
     case 'drift': {
       const d = m.drift as NonNullable<Metric['drift']>;
       const test =
@@ -160,7 +163,7 @@ export function explainPolicy(loaded: Pick<LoadedPolicy, 'spec' | 'hash'>): Poli
         : '',
     ].filter(Boolean);
     watched.push(
-      `${name}: ${m.description ? `${m.description} — ` : ''}${sourceWords(m)}. ${obj ? `Objective: ${obj}.` : 'No objective (informational; use its value in conditions).'}${extras.length ? ` ${extras.join('; ')}.` : ''}`,
+      `${name}: ${m.description ? `${m.description} — ` : ''}${sourceWords(m)}. ${obj ? `Objective: ${obj}.` : 'No objective (informational; use its value in conditions).'}${extras.length ? ` ${capitalise(extras.join('; '))}.` : ''}`,
     );
   }
   sections.push({ title: 'What is watched', lines: watched });
@@ -175,9 +178,8 @@ export function explainPolicy(loaded: Pick<LoadedPolicy, 'spec' | 'hash'>): Poli
           ? 'ROLL BACK to the previous champion'
           : `ALERT (${t.severity ?? 'warning'})`;
     acts.push(
-      `${name}: ${verb} when \`${t.when}\` holds ${persistenceWords(t.for)}` +
+      `${name}${t.description ? ` (${t.description})` : ''}: ${verb} when \`${t.when}\` holds ${persistenceWords(t.for)}` +
         `${req.length ? `, provided ${req.map((r) => `\`${r}\``).join(' and ')}` : ''}.` +
-        `${t.description ? ` ${t.description}.` : ''}` +
         ` Undecidable evaluations (missing data) ${t.onInconclusive === 'hold' ? 'are skipped' : 'restart the count'}.` +
         `${t.dryRun ? ' DRY RUN: recorded, never acted on.' : ''}` +
         `${t.action === 'alert' ? (t.repeatEvery ? ` Repeated every ${t.repeatEvery} while it holds.` : ' Sent once per episode, resolved when it stops holding.') : ''}` +
@@ -283,6 +285,10 @@ export function explainPolicy(loaded: Pick<LoadedPolicy, 'spec' | 'hash'>): Poli
     lines: notify.length ? notify : ['No receivers: decisions are only recorded.'],
   });
   return { name: p.metadata.name, hash: loaded.hash, headline, sections };
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function fleetWords(p: Policy): string {
