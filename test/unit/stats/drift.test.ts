@@ -64,9 +64,8 @@ describe('configuration errors list what exists', () => {
   });
   it('bad drift share and correction', () => {
     assert.throws(() => driftReport({}, {}, { driftShare: 0 }), StatsConfigError);
-    // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong
     assert.throws(
-      () => adjustPValues([0.1], 'holm' as any),
+      () => adjustPValues([0.1], 'holm' as unknown as 'none'),
       /Available: none, bonferroni, benjamini-hochberg/,
     );
   });
