@@ -91,6 +91,23 @@ export function semanticIssues(parsed: ParsedSource): PolicyIssue[] {
     });
   };
 
+  // --- at least one metric and one trigger (counted on the raw document: a
+  // metric with an invalid name is still a metric the user wrote).
+  for (const section of ['metrics', 'triggers'] as const) {
+    const v = root[section];
+    if (isObj(v) && Object.keys(v).length === 0) {
+      at(
+        'missing-key',
+        [section],
+        `a policy needs at least one ${section === 'metrics' ? 'metric' : 'trigger'}`,
+        section === 'metrics'
+          ? 'e.g. metrics: { accuracy: { prometheus: { query: … }, objective: { min: 0.9 } } }'
+          : 'e.g. triggers: { drop: { when: accuracy.breached, for: 3, action: alert } }',
+        'key',
+      );
+    }
+  }
+
   // --- metrics: parse each on its own, so conditions can be checked against the valid ones.
   const rawMetrics = asObj(root.metrics);
   const metrics: Record<string, Metric> = {};

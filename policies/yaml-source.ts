@@ -199,7 +199,10 @@ export function parseYamlSource(
 
   for (const e of first.errors) {
     const duplicate = e.code === 'DUPLICATE_KEY';
-    const keyText = duplicate ? text.slice(e.pos[0], e.pos[1]).trim() : '';
+    // yaml points at the start of the repeated key; read the key up to its colon.
+    const keyText = duplicate
+      ? (/^\s*("[^"\n]*"|'[^'\n]*'|[^:#\n]*?)\s*:/.exec(text.slice(e.pos[0]))?.[1] ?? '')
+      : '';
     issues.push(
       issueAt(file, {
         code: duplicate ? 'duplicate-key' : 'yaml-syntax',

@@ -5,6 +5,7 @@
 // for an enum.
 
 import type { z } from 'zod';
+import { DURATION_FORMS } from './duration.ts';
 import { type DocPath, formatPath, type IssueCode, type PolicyIssue } from './issues.ts';
 import { PATTERN_HINTS } from './schema/common.ts';
 import { policySchema } from './schema/policy.ts';
@@ -114,13 +115,14 @@ export function mapZodIssues(
       case 'unrecognized_keys': {
         const valid = keysAt(path) ?? [];
         for (const key of issue.keys) {
-          const near = nearest(key, valid);
           const where = path.length === 0 ? 'at the top level' : `in ${formatPath(path)}`;
           push(
             'unknown-key',
             [...path, key],
             `unknown key \`${key}\` ${where}`,
-            suggestion(key, valid, 'valid keys') + (near ? '' : ''),
+            key === '<<'
+              ? 'YAML merge keys (<<) are not supported in policies: write the keys out (fleet templates avoid repetition across models)'
+              : suggestion(key, valid, 'valid keys'),
             'key',
           );
         }
@@ -147,11 +149,16 @@ export function mapZodIssues(
                 : value === null
                   ? 'the value is empty: write it on the same line after the colon, or indent the block below the key'
                   : undefined;
+          const duration = wanted.startsWith('expected a duration');
           push(
-            wanted.startsWith('expected a duration') ? 'bad-duration' : 'wrong-type',
+            duration ? 'bad-duration' : 'wrong-type',
             path,
-            `${wanted}, got ${describeValue(value)}`,
-            hint,
+            duration
+              ? `expected a duration, got ${describeValue(value)}`
+              : `${wanted}, got ${describeValue(value)}`,
+            duration
+              ? `${typeof value === 'number' ? `write ${value}s for ${value} seconds; ` : ''}durations are ${DURATION_FORMS}`
+              : hint,
           );
         }
         break;
@@ -165,6 +172,16 @@ export function mapZodIssues(
         break;
       }
       case 'invalid_value': {
+        if (value === undefined) {
+          const parentValid = keysAt(path.slice(0, -1));
+          push(
+            'missing-key',
+            path,
+            `missing required key \`${String(last)}\`${path.length > 1 ? ` in ${formatPath(path.slice(0, -1))}` : ''}`,
+            `valid values: ${issue.values.map(String).join(', ')}${parentValid ? `; this mapping takes: ${parentValid.join(', ')}` : ''}`,
+          );
+          break;
+        }
         const values = issue.values.map(String);
         const code: IssueCode =
           path.length === 1 && last === 'apiVersion'

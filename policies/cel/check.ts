@@ -181,9 +181,11 @@ export function analyseCondition(
           e,
           'cel-unknown-metric',
           `unknown metric \`${name}\``,
-          near
-            ? `did you mean \`${near}\`? Metrics: ${metricNames.join(', ')}`
-            : `metrics of this policy: ${metricNames.join(', ')}`,
+          metricNames.length === 0
+            ? 'this policy defines no valid metric yet'
+            : near
+              ? `did you mean \`${near}\`? Metrics: ${metricNames.join(', ')}`
+              : `metrics of this policy: ${metricNames.join(', ')}`,
         );
       }
       case 'selectExpr': {

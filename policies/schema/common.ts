@@ -21,9 +21,10 @@ function patterned(
   code: 'bad-duration' | 'bad-name' | 'literal-secret',
   what: (input: unknown) => string,
   hint: string,
+  typeError = `expected ${hint}`,
 ) {
   PATTERN_HINTS.set(String(re), { code, hint });
-  return z.string({ error: `expected ${hint}` }).regex(re, { error: (iss) => what(iss.input) });
+  return z.string({ error: typeError }).regex(re, { error: (iss) => what(iss.input) });
 }
 
 /** `30s`, `5m`, `24h`, `7d`, `1h30m`. */
@@ -33,6 +34,7 @@ export function duration(description: string) {
     'bad-duration',
     (v) => `\`${String(v)}\` is not a duration`,
     DURATION_FORMS,
+    `expected a duration (${DURATION_FORMS})`,
   ).meta({
     description: `${description} Duration: ${DURATION_FORMS}.`,
     examples: ['5m'],
@@ -92,7 +94,8 @@ export function secret(description: string) {
     SECRET_REF,
     'literal-secret',
     () => 'secrets must be references, not values',
-    SECRET_FORMS,
+    `write ${SECRET_FORMS}`,
+    'expected a secret reference',
   ).meta({
     description: `${description} A secret: write ${SECRET_FORMS}; the value is resolved by the worker at run time and never stored or printed.`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference, not a JS template
