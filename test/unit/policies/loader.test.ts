@@ -95,13 +95,7 @@ metrics:
   });
 
   it('reports warnings without rejecting the policy', () => {
-    const r = loadPolicy(
-      TINY.replace('for: 3, action: alert }', 'for: 3, action: alert, repeatEvery: 1h }').replace(
-        'action: alert }',
-        'action: alert }',
-      ) + 'promotion: { approval: auto }\n',
-      'w.yaml',
-    );
+    const r = loadPolicy(`${TINY}promotion: { approval: auto }\n`, 'w.yaml');
     assert.equal(r.ok, true);
     assert.ok(r.ok);
     assert.deepEqual(
@@ -275,6 +269,7 @@ describe('loader: semantic rules', () => {
 
   it('secret references outside resolvable fields are reported, and malformed ones too', () => {
     const issues = issuesOf(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference inside a query, on purpose
       `${TINY.replace("query: 'avg(acc)'", 'query: \'avg(acc{token="${env:TOKEN}"})\'')}notify:\n  hook: { webhook: { url: '\${env:lower-case}' } }\n`,
     );
     assert.deepEqual(
