@@ -46,10 +46,20 @@ export type ColumnDrift =
       message: string;
     };
 
-function countDistinct(a: Sample, b: Sample): number {
+/**
+ * Distinct values of reference ∪ current, counted only up to `cap`: the
+ * default selection asks "more than 5?" and "more than 2?", so stopping early
+ * avoids hashing a million values per column.
+ */
+function countDistinct(a: Sample, b: Sample, cap: number): number {
   const s = new Set<number | string>();
-  for (const v of a) s.add(typeof v === 'number' && v === 0 ? 0 : v);
-  for (const v of b) s.add(typeof v === 'number' && v === 0 ? 0 : v);
+  for (const x of [a, b]) {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      s.add(v === 0 ? 0 : v);
+      if (s.size >= cap) return s.size;
+    }
+  }
   return s.size;
 }
 
@@ -143,7 +153,7 @@ export function columnDrift(
       };
     }
   }
-  const test = chosen ?? defaultTest(kind, r.length, countDistinct(r, c));
+  const test = chosen ?? defaultTest(kind, r.length, countDistinct(r, c, 6));
   const threshold = choice.threshold ?? test.defaultThreshold;
   if (Math.min(r.length, c.length) < test.minSize) {
     return {

@@ -1,0 +1,81 @@
+// Speed of stats/ against the Python references, side by side in one run on
+// the same seeded data (each side regenerates it bit for bit from seeds):
+//
+//   node --import tsx bench/stats.bench.ts            all tasks
+//   node --import tsx bench/stats.bench.ts ks         one task (ks | wasserstein | drift-report)
+//
+// Each (tool, task) runs in its own process, so "peak RSS" is that process's
+// maximum resident set; "before" is its RSS once the data was generated, so
+// peak − before is what the computation itself added. Times are medians of
+// repeated runs after warm-up (Node) / first run included (Python, as users
+// call it). The Python side needs the parity venv: `node infra/parity-env.mjs`.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const TASKS = {
+  ks: { what: 'KS two-sample, 1,000,000 vs 1,000,000', target: 2, node: 9, python: 5 },
+  wasserstein: { what: 'Wasserstein-1, 1,000,000 vs 1,000,000', target: 2, node: 9, python: 5 },
+  'drift-report': {
+    what: 'drift report, 350,000 rows × 50 columns (vs Evidently DataDriftPreset)',
+    target: 20,
+    node: 3,
+    python: 1,
+  },
+} as const;
+type Task = keyof typeof TASKS;
+
+interface Run {
+  seconds: number[];
+  rss_before_mb: number;
+  peak_rss_mb: number;
+  result: Record<string, number>;
+}
+
+function run(cmd: string, args: string[]): Run {
+  const res = spawnSync(cmd, args, {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    env: { ...process.env, DO_NOT_TRACK: '1' },
+  });
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${res.stderr}`);
+  const line = res.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as Run;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+const python = spawnSync(process.execPath, ['infra/parity-env.mjs', '--check'], {
+  cwd: root,
+  encoding: 'utf8',
+});
+if (python.status !== 0) {
+  console.error(python.stderr.trim());
+  process.exit(1);
+}
+const py = python.stdout.trim();
+const selected = (process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(TASKS)) as Task[];
+console.log(`node ${process.version}, ${py}`);
+for (const task of selected) {
+  const spec = TASKS[task];
+  if (!spec) throw new Error(`No task named '${task}'. Available: ${Object.keys(TASKS).join(', ')}`);
+  const ours = run(process.execPath, ['--import', 'tsx', 'bench/stats-task.ts', task, String(spec.node)]);
+  const ref = run(py, ['bench/stats_reference.py', task, String(spec.python)]);
+  const tOurs = median(ours.seconds);
+  const tRef = median(ref.seconds);
+  const ratio = tRef / tOurs;
+  console.log(`\n${spec.what}`);
+  console.log(
+    `  ctpilot  ${tOurs.toFixed(4)} s (median of ${ours.seconds.length})  peak RSS ${ours.peak_rss_mb.toFixed(0)} MB (before ${ours.rss_before_mb.toFixed(0)} MB)  ${JSON.stringify(ours.result)}`,
+  );
+  console.log(
+    `  python   ${tRef.toFixed(4)} s (median of ${ref.seconds.length})  peak RSS ${ref.peak_rss_mb.toFixed(0)} MB (before ${ref.rss_before_mb.toFixed(0)} MB)  ${JSON.stringify(ref.result)}`,
+  );
+  console.log(
+    `  speed-up ${ratio.toFixed(1)}×  (target ≥ ${spec.target}×: ${ratio >= spec.target ? 'met' : 'NOT met'})`,
+  );
+}
