@@ -68,7 +68,6 @@ export function expectedAuc(calibrated: ArrayLike<number>, scores: ArrayLike<num
   }
   if (P === 0 || N === 0) return Number.NaN;
   let tp = 0;
-  let fp = 0;
   let area = 0;
   let i = 0;
   while (i < n) {
@@ -83,7 +82,6 @@ export function expectedAuc(calibrated: ArrayLike<number>, scores: ArrayLike<num
     }
     area += ((dfp / N) * (tp + tp + dtp)) / P / 2;
     tp += dtp;
-    fp += dfp;
   }
   return area;
 }

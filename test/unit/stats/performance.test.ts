@@ -60,7 +60,8 @@ describe('realised metrics and isotonic calibration match scikit-learn', () => {
       for (const k of ['accuracy', 'precision', 'recall', 'f1', 'roc_auc'] as const) near(m[k], c[k], k);
       const iso = fitIsotonic(score, labels);
       const got = predictIsotonic(iso, c.isotonic_grid);
-      got.forEach((v, i) => near(v, c.isotonic_pred[i], `isotonic at ${c.isotonic_grid[i]}`, 1e-9));
+      for (let i = 0; i < got.length; i++)
+        near(got[i]!, c.isotonic_pred[i], `isotonic at ${c.isotonic_grid[i]}`, 1e-9);
     });
   }
   for (const c of fx.multiclass) {
@@ -84,7 +85,8 @@ describe('McNemar and latency quantiles match statsmodels / NumPy', () => {
   }
   it('quantiles', () => {
     const q = fx.quantiles[0];
-    latencyQuantiles(sample(q.spec), q.q).forEach((v, i) => near(v, q.values[i], `q${q.q[i]}`));
+    const got = latencyQuantiles(sample(q.spec), q.q);
+    for (let i = 0; i < got.length; i++) near(got[i]!, q.values[i], `q${q.q[i]}`);
   });
   it('paired correctness vectors reduce to discordant counts', () => {
     const r = mcnemarPaired([true, true, false, true, false], [false, true, true, false, false]);
