@@ -96,8 +96,16 @@ export function outcomeOf(
 
 /** Prometheus sample values arrive as strings: "0.93", "NaN", "+Inf". */
 export function outcomeOfText(text: string, extra: Omit<ValueOutcome, 'kind' | 'value'> = {}): Outcome {
-  const n = Number(text);
-  if (text.trim() === '' || (Number.isNaN(n) && text !== 'NaN'))
+  // Go formats infinities as +Inf/-Inf, which JavaScript's Number() does not read.
+  const special: Record<string, number> = {
+    NaN: Number.NaN,
+    '+Inf': Infinity,
+    Inf: Infinity,
+    '-Inf': -Infinity,
+  };
+  const t = text.trim();
+  const n = t in special ? (special[t] as number) : Number(t);
+  if (t === '' || (Number.isNaN(n) && !(t in special)))
     return { kind: 'error', message: `not a number: ${JSON.stringify(text)}` };
   return outcomeOf(n, extra);
 }
