@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
+import { MlflowClient } from '../../activities/mlflow/client.ts';
 import { ObjectStore } from '../../activities/s3/client.ts';
 import { freePorts } from '../../infra/stack/ports.ts';
 import { isAlive, readRecord } from '../../infra/stack/processes.ts';
@@ -20,6 +21,7 @@ import {
   stopStack,
 } from '../../infra/stack/stack.ts';
 import { type Config, loadConfig } from '../../workers/config.ts';
+import { postgresBinDir, startPostgresServer } from '../support/postgres-server.ts';
 
 async function scratchConfig(extra: Record<string, string> = {}): Promise<Config> {
   const home = mkdtempSync(join(tmpdir(), 'ctpilot-stack-test-'));
@@ -149,5 +151,32 @@ describe('local stack lifecycle', () => {
     assert.equal(description.type, 'neverServed');
     await connection.close();
     await stack.stop();
+  });
+
+  it('runs MLflow on the PostgreSQL of DATABASE_URL, artifacts in the S3 store', {
+    skip: postgresBinDir() ? false : 'PostgreSQL not installed: apt-get install postgresql',
+  }, async () => {
+    const server = await startPostgresServer();
+    try {
+      const config = await scratchConfig({ DATABASE_URL: server.url });
+      homes.push(config);
+      const stack = await startStack(config, { only: ['s3', 'mlflow'] });
+      const mlflow = new MlflowClient({ trackingUri: config.mlflow.trackingUri });
+      const experimentId = await mlflow.ensureExperiment('on-postgres');
+      const run = await mlflow.createRun({ experimentId });
+      assert.match(
+        run.info.artifact_uri ?? '',
+        /^mlflow-artifacts:/,
+        'artifacts go through the server to S3',
+      );
+      const db = new pg.Client({ connectionString: server.url });
+      await db.connect();
+      const rows = await db.query('SELECT name FROM experiments WHERE name = $1', ['on-postgres']);
+      await db.end();
+      assert.equal(rows.rows.length, 1, "MLflow's tables live in that PostgreSQL");
+      await stack.stop();
+    } finally {
+      await server.stop();
+    }
   });
 });
