@@ -6,7 +6,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { type LoadOptions, type LoadResult, loadPolicy } from './loader.ts';
 import type { SecretSources } from './secrets.ts';
-import { DEFAULT_LIMITS } from './yaml-source.ts';
+import { DEFAULT_LIMITS, tooLargeIssue } from './yaml-source.ts';
 
 /** Read a file, at most `max + 1` bytes, so an enormous file costs nothing. */
 async function readBounded(path: string, max: number): Promise<Uint8Array> {
@@ -31,8 +31,12 @@ export async function readPolicyFile(
   options: LoadOptions & { displayName?: string } = {},
 ): Promise<LoadResult> {
   const max = options.limits?.maxBytes ?? DEFAULT_LIMITS.maxBytes;
+  const file = options.displayName ?? path;
+  const size = (await stat(path)).size;
+  if (size > max) return { ok: false, file, issues: [tooLargeIssue(file, size, max)] };
+  // Bounded anyway: the file may have grown since stat.
   const bytes = await readBounded(path, max);
-  return loadPolicy(bytes, options.displayName ?? path, options);
+  return loadPolicy(bytes, file, options);
 }
 
 const POLICY_FILE = /\.ya?ml$/i;

@@ -45,6 +45,20 @@ function issueAt(file: string, i: Issue): PolicyIssue {
   return { severity: 'error', ...i, file };
 }
 
+/** The issue for a file over the size limit (also used by callers that check the size before reading). */
+export function tooLargeIssue(file: string, size: number, max: number = DEFAULT_LIMITS.maxBytes): PolicyIssue {
+  return {
+    code: 'too-large',
+    message: `the file is ${size} bytes; policies are limited to ${max} bytes`,
+    hint: 'split a fleet into several files, or use a fleet template (model.selector) instead of repeating policies',
+    file,
+    line: 1,
+    column: 1,
+    path: '',
+    severity: 'error',
+  };
+}
+
 /** Line and column (1-based) of a character offset. */
 function positionIn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
@@ -79,16 +93,7 @@ export function parseYamlSource(
 ): { parsed?: ParsedSource; issues: PolicyIssue[] } {
   const fail = (i: Issue) => ({ issues: [issueAt(file, i)] });
   const size = byteLength(source, limits.maxBytes);
-  if (size > limits.maxBytes) {
-    return fail({
-      code: 'too-large',
-      message: `the file is ${size} bytes; policies are limited to ${limits.maxBytes} bytes`,
-      hint: 'split a fleet into several files, or use a fleet template (model.selector) instead of repeating policies',
-      line: 1,
-      column: 1,
-      path: '',
-    });
-  }
+  if (size > limits.maxBytes) return { issues: [tooLargeIssue(file, size, limits.maxBytes)] };
 
   let text: string;
   if (typeof source === 'string') {
