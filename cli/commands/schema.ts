@@ -52,7 +52,7 @@ export const schema: CommandSpec = {
     try {
       await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
     } catch (e) {
-      throw fileError(output, e);
+      throw fileError(output, e, 'write');
     }
     if (flags.json === true) printJson(io, { written: output, draft });
     else io.stderr.write(`wrote ${output}\n`);

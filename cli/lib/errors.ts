@@ -28,20 +28,22 @@ export const EXIT = {
 export const REPORT_URL = 'https://github.com/ctpilot/ctpilot/issues';
 
 /** A file-system error as a UserError that says what to do. */
-export function fileError(path: string, e: unknown): UserError {
+export function fileError(path: string, e: unknown, action: 'read' | 'write' = 'read'): UserError {
   const code = (e as { code?: string }).code;
   switch (code) {
     case 'ENOENT':
       return new UserError(
-        `cannot read ${path}: no such file or directory`,
-        'check the path; policies are .yaml files or directories of them',
+        `cannot ${action} ${path}: no such file or directory`,
+        action === 'read'
+          ? 'check the path; policies are .yaml files or directories of them'
+          : 'check that the directory exists',
       );
     case 'EACCES':
     case 'EPERM':
-      return new UserError(`cannot read ${path}: permission denied`, 'check the file permissions');
+      return new UserError(`cannot ${action} ${path}: permission denied`, 'check the file permissions');
     case 'EISDIR':
       return new UserError(`${path} is a directory`, 'give a policy file');
     default:
-      return new UserError(`cannot read ${path}: ${(e as Error).message}`);
+      return new UserError(`cannot ${action} ${path}: ${(e as Error).message}`);
   }
 }
