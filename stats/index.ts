@@ -90,10 +90,12 @@ export {
 } from './registry.ts';
 export { CategorySummary, NumericSummary, QuantileSketch, sketchShares } from './sketch.ts';
 export { sortFloat64, sortFloat64InPlace } from './sort.ts';
+export { betainc, betaincc, lbeta, studentTSf } from './special/beta.ts';
 export { erfc, normCdf, normSf } from './special/erf.ts';
 export { chi2Sf, gammainc, gammaincc, lgamma } from './special/gamma.ts';
 export { kstwoCdf, kstwoSf } from './special/kstwo.ts';
 export { smirnovSf } from './special/smirnov.ts';
 export { type Band, chunkBounds, stdBand } from './thresholds.ts';
+export { type TTestResult, tTestInd } from './ttest.ts';
 export { cdfDistanceSorted, energyDistance, std, wasserstein, wassersteinNormed } from './wasserstein.ts';
 export { twoProportionZTest, zTestCategories } from './ztest.ts';

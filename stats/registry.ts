@@ -16,6 +16,7 @@ import { hellingerNumericEvidently } from './hellinger-evidently.ts';
 import { ks2samp } from './ks.ts';
 import { mmdTest } from './mmd.ts';
 import { psi, psiFromShares } from './psi.ts';
+import { tTestInd } from './ttest.ts';
 import { energyDistance, wassersteinNormed } from './wasserstein.ts';
 import { zTestCategories } from './ztest.ts';
 
@@ -218,6 +219,18 @@ const TESTS: DriftTest[] = [
     minSize: 2,
     run: (r, c) => {
       const res = cramerVonMises2samp(num(r), num(c));
+      return { value: res.pValue, statistic: res.statistic };
+    },
+  },
+  {
+    name: 't_test',
+    title: "Student's t-test p-value (difference in means)",
+    accepts: ['numeric'],
+    defaultThreshold: 0.05,
+    direction: 'p-value',
+    minSize: 2,
+    run: (r, c) => {
+      const res = tTestInd(num(r), num(c));
       return { value: res.pValue, statistic: res.statistic };
     },
   },

@@ -31,11 +31,16 @@ export function lgamma(x: number): number {
     }
   }
   shift += Math.log(prod);
+  return (x - 0.5) * Math.log(x) - x + LN_SQRT_2PI + stirlingCorrection(x) - shift;
+}
+
+/** The Stirling-series remainder of ln Γ(x) beyond (x−½)ln x − x + ln√(2π), for x ≥ 15. */
+export function stirlingCorrection(x: number): number {
   const r = 1 / x;
   const r2 = r * r;
   let s = 0;
   for (let k = STIRLING.length - 1; k >= 0; k--) s = s * r2 + STIRLING[k]!;
-  return (x - 0.5) * Math.log(x) - x + LN_SQRT_2PI + s * r - shift;
+  return s * r;
 }
 
 const MAXLOG = 7.09782712893383996732e2;

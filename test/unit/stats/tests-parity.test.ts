@@ -12,6 +12,8 @@ import { fisherExact } from '../../../stats/fisher.ts';
 import { hellingerNumericEvidently } from '../../../stats/hellinger-evidently.ts';
 import { mmdTest } from '../../../stats/mmd.ts';
 import { psi, psiFromShares } from '../../../stats/psi.ts';
+import { betainc, studentTSf } from '../../../stats/special/beta.ts';
+import { tTestInd } from '../../../stats/ttest.ts';
 import { energyDistance, wasserstein, wassersteinNormed } from '../../../stats/wasserstein.ts';
 import { zTestCategories } from '../../../stats/ztest.ts';
 import { type CategorySpec, categories, relDiff, type SampleSpec, sample } from './parity-data.ts';
@@ -54,6 +56,11 @@ describe('numeric distances and tests match SciPy / Evidently', () => {
       // an absolute error of ~1e-15, so compare absolutely there.
       assert.ok(Math.abs(cvm.pValue - w.cvm.pvalue) <= Math.max(1e-6 * w.cvm.pvalue, 1e-13), 'CvM p');
     });
+    it(`${c.name}: Student and Welch t-tests (1e-9)`, () => {
+      close(tTestInd(a, b).pValue, w.t_student, 1e-9, 'Student');
+      close(tTestInd(a, b).pValue, w.t_evidently_p, 1e-9, 'Student (Evidently t_test)');
+      close(tTestInd(a, b, { equalVar: false }).pValue, w.t_welch, 1e-9, 'Welch');
+    });
     it(`${c.name}: MMD equals the NumPy twin with the same seed scheme (1e-9)`, () => {
       const r = mmdTest(a, b, {
         permutations: w.mmd.permutations,
@@ -89,6 +96,15 @@ describe('categorical tests match Evidently', () => {
       close(jensenShannon(raw.reference, raw.current), w.jensenshannon, 1e-9, 'js');
       close(hellinger(raw.reference, raw.current), w.hellinger, 1e-9, 'hellinger');
     });
+  }
+});
+
+describe('Student t tail and incomplete beta match SciPy', () => {
+  for (const t of fx.student_t) {
+    it(`t.sf(${t.t}, ${t.df})`, () => close(studentTSf(t.t, t.df), t.sf, 1e-9, 't.sf'));
+  }
+  for (const b of fx.betainc) {
+    it(`betainc(${b.a}, ${b.b}, ${b.x})`, () => close(betainc(b.a, b.b, b.x), b.value, 1e-9, 'betainc'));
   }
 });
 
