@@ -1,0 +1,163 @@
+// The audit history in PostgreSQL (table ctpilot.audit_log, migration 0002).
+// Appends are serialised per model by a transaction-level advisory lock, so
+// two workflows of one model never fork its chain; a retried append of the
+// same (workflow id, step) returns the row already written.
+import type pg from 'pg';
+import { inTransaction } from '../postgres/pool.ts';
+import {
+  type AuditEntry,
+  type AuditRow,
+  type ChainReport,
+  chainHash,
+  contentOf,
+  GENESIS_HASH,
+  verifyChain,
+} from './chain.ts';
+
+export interface AppendResult {
+  readonly row: AuditRow;
+  /** True when this step was already recorded (a retry): nothing was written. */
+  readonly duplicate: boolean;
+}
+
+export interface AuditQuery {
+  readonly model?: string;
+  readonly policy?: string;
+  readonly workflowId?: string;
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly limit?: number;
+}
+
+interface DbRow {
+  seq: string;
+  model: string;
+  model_seq: string;
+  recorded_at: Date;
+  policy: string;
+  policy_version: string | null;
+  workflow_id: string;
+  workflow_run: string | null;
+  mlflow_run_id: string | null;
+  step: string;
+  kind: string;
+  outcome: string;
+  content: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS =
+  'seq, model, model_seq, recorded_at, policy, policy_version, workflow_id, workflow_run, mlflow_run_id, step, kind, outcome, content, prev_hash, hash';
+
+function toRow(db: DbRow): AuditRow {
+  let parsed: { inputs?: unknown; details?: unknown } = {};
+  try {
+    parsed = JSON.parse(db.content);
+  } catch {
+    // A row whose content is not JSON is reported by verifyChain.
+  }
+  return {
+    seq: Number(db.seq),
+    model: db.model,
+    modelSeq: Number(db.model_seq),
+    recordedAt: db.recorded_at.toISOString(),
+    policy: db.policy,
+    policyVersion: db.policy_version ?? undefined,
+    workflowId: db.workflow_id,
+    workflowRun: db.workflow_run ?? undefined,
+    mlflowRunId: db.mlflow_run_id ?? undefined,
+    step: db.step,
+    kind: db.kind,
+    outcome: db.outcome,
+    inputs: parsed.inputs ?? undefined,
+    details: parsed.details ?? undefined,
+    content: db.content,
+    prevHash: db.prev_hash,
+    hash: db.hash,
+  };
+}
+
+export class AuditStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async append(entry: AuditEntry): Promise<AppendResult> {
+    return inTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ctpilot-audit:${entry.model}`]);
+      const existing = await client.query<DbRow>(
+        `SELECT ${COLUMNS} FROM ctpilot.audit_log WHERE workflow_id = $1 AND step = $2`,
+        [entry.workflowId, entry.step],
+      );
+      if (existing.rows[0]) return { row: toRow(existing.rows[0]), duplicate: true };
+
+      const last = await client.query<{ model_seq: string; hash: string }>(
+        'SELECT model_seq, hash FROM ctpilot.audit_log WHERE model = $1 ORDER BY model_seq DESC LIMIT 1',
+        [entry.model],
+      );
+      const modelSeq = last.rows[0] ? Number(last.rows[0].model_seq) + 1 : 1;
+      const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
+      const content = contentOf(entry, modelSeq);
+      const hash = chainHash(prevHash, content);
+      const inserted = await client.query<DbRow>(
+        `INSERT INTO ctpilot.audit_log
+           (model, model_seq, recorded_at, policy, policy_version, workflow_id, workflow_run, mlflow_run_id,
+            step, kind, outcome, content, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         RETURNING ${COLUMNS}`,
+        [
+          entry.model,
+          modelSeq,
+          entry.recordedAt,
+          entry.policy,
+          entry.policyVersion ?? null,
+          entry.workflowId,
+          entry.workflowRun ?? null,
+          entry.mlflowRunId ?? null,
+          entry.step,
+          entry.kind,
+          entry.outcome,
+          content,
+          prevHash,
+          hash,
+        ],
+      );
+      return { row: toRow(inserted.rows[0]!), duplicate: false };
+    });
+  }
+
+  /** Rows matching the query, oldest first. */
+  async rows(query: AuditQuery = {}): Promise<AuditRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.model) add('model = ?', query.model);
+    if (query.policy) add('policy = ?', query.policy);
+    if (query.workflowId) add('workflow_id = ?', query.workflowId);
+    if (query.since) add('recorded_at >= ?', query.since);
+    if (query.until) add('recorded_at < ?', query.until);
+    const limit = query.limit ? `LIMIT ${Math.max(1, Math.floor(query.limit))}` : '';
+    const result = await this.pool.query<DbRow>(
+      `SELECT ${COLUMNS} FROM ctpilot.audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${limit}`,
+      params,
+    );
+    return result.rows.map(toRow);
+  }
+
+  async models(): Promise<string[]> {
+    const result = await this.pool.query<{ model: string }>(
+      'SELECT DISTINCT model FROM ctpilot.audit_log ORDER BY model',
+    );
+    return result.rows.map((r) => r.model);
+  }
+
+  /** Verifies one model's chain, or every model's. */
+  async verify(model?: string): Promise<ChainReport[]> {
+    const models = model ? [model] : await this.models();
+    const reports: ChainReport[] = [];
+    for (const name of models) reports.push(verifyChain(name, await this.rows({ model: name })));
+    return reports;
+  }
+}
