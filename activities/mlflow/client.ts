@@ -327,6 +327,56 @@ export class MlflowClient {
     );
   }
 
+  // ---- artifacts (through the server's artifact proxy) ----------------------
+
+  /** The proxied artifact endpoint for a path in a run's artifact root (`mlflow-artifacts:/…`). */
+  private artifactUrl(artifactUri: string | undefined, path: string): string {
+    const root = /^mlflow-artifacts:\/(.*)$/.exec(artifactUri ?? '')?.[1];
+    if (root === undefined) {
+      throw new MlflowError(
+        `the run's artifacts are at ${artifactUri ?? '(unknown)'}, not behind the server's artifact proxy; start MLflow with --serve-artifacts`,
+        'mlflow-artifacts',
+      );
+    }
+    const clean = path.split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
+    return `${this.trackingUri}/api/2.0/mlflow-artifacts/artifacts/${root.replace(/^\/+/, '')}/${clean.map(encodeURIComponent).join('/')}`;
+  }
+
+  /** Uploads a file into the run's artifacts (e.g. the training log). Idempotent: the same path is overwritten. */
+  async uploadArtifact(
+    run: { artifact_uri?: string },
+    path: string,
+    body: string | Uint8Array,
+    contentType = 'text/plain',
+  ): Promise<void> {
+    const url = this.artifactUrl(run.artifact_uri, path);
+    let response: AxiosResponse<unknown>;
+    try {
+      response = await this.http.put(url, body, { baseURL: '', headers: { 'Content-Type': contentType } });
+    } catch (error) {
+      const reason = isAxiosError(error) ? (error.code ?? error.message) : String(error);
+      throw new MlflowUnavailableError(
+        `MLflow artifact upload unreachable at ${this.trackingUri}: ${reason}`,
+        'mlflow-artifacts',
+      );
+    }
+    if (response.status < 200 || response.status >= 300)
+      throw errorFromResponse('mlflow-artifacts', response.status, response.data);
+  }
+
+  /** Downloads one artifact of a run as text. */
+  async downloadArtifact(run: { artifact_uri?: string }, path: string): Promise<string> {
+    const url = this.artifactUrl(run.artifact_uri, path);
+    const response = await this.http.get(url, {
+      baseURL: '',
+      responseType: 'text',
+      transformResponse: (d) => d,
+    });
+    if (response.status < 200 || response.status >= 300)
+      throw errorFromResponse('mlflow-artifacts', response.status, response.data);
+    return String(response.data);
+  }
+
   // ---- registered models ----------------------------------------------------
 
   async getRegisteredModel(name: string): Promise<RegisteredModel | undefined> {

@@ -132,6 +132,52 @@ export class ObjectStore {
     }
   }
 
+  /** Size and modification time of one object, without reading it. */
+  async head(ref: string): Promise<ObjectSummary> {
+    const location = this.location(ref);
+    try {
+      const answer = await this.s3.send(
+        new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }),
+      );
+      return { ...location, size: answer.ContentLength ?? 0, lastModified: answer.LastModified };
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(location);
+      throw error;
+    }
+  }
+
+  /**
+   * The object's bytes as they arrive, whole or only `[start, end)` with a
+   * range request: data windows read objects larger than memory this way,
+   * and Parquet readers fetch a footer or a column chunk without the rest.
+   * `size` is the number of bytes the body will carry.
+   */
+  async openRead(
+    ref: string,
+    range?: { readonly start: number; readonly end: number },
+  ): Promise<{ body: AsyncIterable<Uint8Array>; size: number }> {
+    const location = this.location(ref);
+    if (range && !(range.start >= 0 && range.end >= range.start)) {
+      throw new RangeError(`bad byte range [${range.start}, ${range.end}) for ${this.uri(ref)}`);
+    }
+    // An empty range cannot be expressed as an HTTP Range header.
+    if (range && range.end === range.start) return { body: (async function* () {})(), size: 0 };
+    try {
+      const answer = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: location.bucket,
+          Key: location.key,
+          ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}),
+        }),
+      );
+      const body = (answer.Body as AsyncIterable<Uint8Array> | undefined) ?? (async function* () {})();
+      return { body, size: answer.ContentLength ?? 0 };
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(location);
+      throw error;
+    }
+  }
+
   async getText(ref: string): Promise<string> {
     return new TextDecoder('utf-8', { fatal: true }).decode(await this.get(ref));
   }

@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+export { logTail } from '../../activities/util/log-tail.ts';
+
 export interface ProcessRecord {
   readonly name: string;
   readonly pid: number;
@@ -130,10 +132,4 @@ export async function stopRecorded(home: string, name: string, graceMs = 15_000)
   }
   rmSync(recordPath(home, name), { force: true });
   return wasAlive;
-}
-
-/** The last lines of a service's log, for error messages. */
-export function logTail(logFile: string, lines = 20): string {
-  if (!existsSync(logFile)) return '(no log)';
-  return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }

@@ -31,7 +31,9 @@ export class ServiceStartError extends Error {
   ) {
     super(
       `${service.title} ${reason}` +
-        (logFile ? `\n  log: ${logFile}\n  ${logTail(logFile, 15).split('\n').join('\n  ')}` : ''),
+        (logFile
+          ? `\n  log: ${logFile}\n  ${(logTail(logFile, 15) || '(empty)').split('\n').join('\n  ')}`
+          : ''),
     );
     this.name = 'ServiceStartError';
   }

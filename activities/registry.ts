@@ -1,0 +1,85 @@
+// The MLflow model registry as ctpilot uses it: versions registered from
+// training runs, and the aliases (`champion`, `challenger`) that say which
+// version plays which part. Never the deprecated stages.
+import { filterLiteral, type MlflowClient } from './mlflow/client.ts';
+import { fromKeyValues, type ModelVersion } from './mlflow/schemas.ts';
+
+export interface RegisteredVersion {
+  readonly model: string;
+  readonly version: string;
+  readonly runId?: string;
+  readonly source?: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly aliases: readonly string[];
+}
+
+function summary(v: ModelVersion): RegisteredVersion {
+  return {
+    model: v.name,
+    version: v.version,
+    runId: v.run_id || undefined,
+    source: v.source,
+    tags: fromKeyValues(v.tags),
+    aliases: v.aliases,
+  };
+}
+
+export function createRegistryActivities({ mlflow }: { mlflow: MlflowClient }) {
+  return {
+    /** The version an alias points at, or undefined (no champion yet). */
+    async versionByAlias(input: { model: string; alias: string }): Promise<RegisteredVersion | undefined> {
+      const version = await mlflow.getAlias(input.model, input.alias);
+      return version ? summary(version) : undefined;
+    },
+
+    /**
+     * Registers the model logged by a training run as a new version (or finds
+     * the version an earlier attempt registered from the same run), waits until
+     * it is READY, tags it, and points the alias (`challenger`) at it.
+     */
+    async registerCandidate(input: {
+      model: string;
+      runId: string;
+      artifactUri: string;
+      modelPath: string;
+      alias: string;
+      tags: Readonly<Record<string, string>>;
+      readyTimeoutMs?: number;
+    }): Promise<RegisteredVersion & { created: boolean }> {
+      await mlflow.ensureRegisteredModel(input.model);
+      const existing = (
+        await mlflow.searchModelVersions({
+          filter: `name = ${filterLiteral(input.model)} AND run_id = ${filterLiteral(input.runId)}`,
+        })
+      ).versions[0];
+      const created = existing === undefined;
+      const version =
+        existing ??
+        (await mlflow.createModelVersion({
+          name: input.model,
+          source: `${input.artifactUri.replace(/\/$/, '')}/${input.modelPath}`,
+          runId: input.runId,
+          tags: input.tags,
+        }));
+      const ready = await mlflow.waitForModelVersionReady(input.model, version.version, {
+        timeoutMs: input.readyTimeoutMs ?? 300_000,
+      });
+      for (const [key, value] of Object.entries(input.tags)) {
+        await mlflow.setModelVersionTag(input.model, ready.version, key, value);
+      }
+      await mlflow.setAlias(input.model, input.alias, ready.version);
+      const final = await mlflow.getModelVersion(input.model, ready.version);
+      return { ...summary(final), created };
+    },
+
+    async tagVersion(input: {
+      model: string;
+      version: string;
+      tags: Readonly<Record<string, string>>;
+    }): Promise<void> {
+      for (const [key, value] of Object.entries(input.tags)) {
+        await mlflow.setModelVersionTag(input.model, input.version, key, value);
+      }
+    },
+  };
+}
