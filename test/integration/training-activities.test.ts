@@ -27,7 +27,9 @@ describe('training activities against the real MLflow server', () => {
   const runs = createTrainingRunActivities({ mlflow });
   const jobs = createTrainingWorkerActivities({ config, mlflow });
   const registry = createRegistryActivities({ mlflow });
-  const env = () => new MockActivityEnvironment();
+  /** Runs an activity in Temporal's activity test environment, keeping its types. */
+  const act = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
+    new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
   const experiment = uniqueName('training-test');
 
   const request = (workflowId: string, extra: Partial<TrainingRunRequest> = {}): TrainingRunRequest => ({
@@ -44,8 +46,8 @@ describe('training activities against the real MLflow server', () => {
 
   it('creates the training run once, tagged and SCHEDULED, and finds it again on retry', async () => {
     const workflowId = uniqueName('retrain:tickets');
-    const first = await env().run(runs.ensureTrainingRun, request(workflowId));
-    const again = await env().run(runs.ensureTrainingRun, request(workflowId));
+    const first = await act(runs.ensureTrainingRun, request(workflowId));
+    const again = await act(runs.ensureTrainingRun, request(workflowId));
     assert.equal(first.created, true);
     assert.equal(again.created, false);
     assert.equal(again.runId, first.runId);
@@ -59,9 +61,9 @@ describe('training activities against the real MLflow server', () => {
   });
 
   it('runs an MLflow project into the existing run, keeps its log, and never trains twice', async () => {
-    const run = await env().run(runs.ensureTrainingRun, request(uniqueName('retrain:tickets')));
+    const run = await act(runs.ensureTrainingRun, request(uniqueName('retrain:tickets')));
     const launcher = { mlflowProject: { uri: PROJECT, entryPoint: 'train', envManager: 'local' as const } };
-    const result = await env().run(jobs.runTrainingJob, {
+    const result = await act(jobs.runTrainingJob, {
       runId: run.runId,
       launcher,
       parameters: { quality: 0.93 },
@@ -69,13 +71,13 @@ describe('training activities against the real MLflow server', () => {
     assert.equal(result.status, 'FINISHED', result.logTail);
     assert.equal(result.exitCode, 0);
     assert.equal(result.logArtifact, TRAINING_LOG_ARTIFACT);
-    const finished = await env().run(runs.awaitTrainingRun, { runId: run.runId });
+    const finished = await act(runs.awaitTrainingRun, { runId: run.runId });
     assert.equal(finished.metrics.val_accuracy, 0.93);
     assert.equal(finished.metrics.loss, 1 / 3, 'the latest step of a metric');
     const log = await mlflow.downloadArtifact({ artifact_uri: run.artifactUri }, TRAINING_LOG_ARTIFACT);
     assert.match(log, new RegExp(`training for run ${run.runId}`));
 
-    const retry = await env().run(jobs.runTrainingJob, {
+    const retry = await act(jobs.runTrainingJob, {
       runId: run.runId,
       launcher,
       parameters: { quality: 0.93 },
@@ -86,8 +88,8 @@ describe('training activities against the real MLflow server', () => {
   });
 
   it('a failing project leaves the run FAILED with the reason in the log tail', async () => {
-    const run = await env().run(runs.ensureTrainingRun, request(uniqueName('retrain:tickets')));
-    const result = await env().run(jobs.runTrainingJob, {
+    const run = await act(runs.ensureTrainingRun, request(uniqueName('retrain:tickets')));
+    const result = await act(jobs.runTrainingJob, {
       runId: run.runId,
       launcher: { mlflowProject: { uri: PROJECT, entryPoint: 'train', envManager: 'local' } },
       parameters: { fail: 2 },
@@ -98,7 +100,7 @@ describe('training activities against the real MLflow server', () => {
   });
 
   it('runs a command with MLFLOW_RUN_ID set and closes the run by its exit code', async () => {
-    const run = await env().run(runs.ensureTrainingRun, request(uniqueName('retrain:tickets')));
+    const run = await act(runs.ensureTrainingRun, request(uniqueName('retrain:tickets')));
     const script = [
       'import os, mlflow',
       'c = mlflow.MlflowClient()',
@@ -106,11 +108,12 @@ describe('training activities against the real MLflow server', () => {
       "print('token', os.environ['TRAINING_TOKEN'] == 's3cret')",
     ].join('\n');
     process.env.CTPILOT_TEST_TRAINING_TOKEN = 's3cret';
-    const result = await env().run(jobs.runTrainingJob, {
+    const result = await act(jobs.runTrainingJob, {
       runId: run.runId,
       launcher: {
         command: {
           run: ['python', '-c', script],
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference, resolved by the activity
           env: { TRAINING_TOKEN: '${env:CTPILOT_TEST_TRAINING_TOKEN}' },
         },
       },
@@ -122,13 +125,13 @@ describe('training activities against the real MLflow server', () => {
       /token True/,
       'the secret reference was resolved in the job, not passed as text',
     );
-    const { metrics } = await env().run(runs.readRun, { runId: run.runId });
+    const { metrics } = await act(runs.readRun, { runId: run.runId });
     assert.equal(metrics.val_accuracy, 0.88);
   });
 
   it('cancelling the activity kills the job and marks the run KILLED', async () => {
-    const run = await env().run(runs.ensureTrainingRun, request(uniqueName('retrain:tickets')));
-    const activity = env();
+    const run = await act(runs.ensureTrainingRun, request(uniqueName('retrain:tickets')));
+    const activity = new MockActivityEnvironment();
     setTimeout(() => activity.cancel(), 1500);
     await assert.rejects(
       activity.run(jobs.runTrainingJob, {
@@ -181,14 +184,15 @@ describe('training activities against the real MLflow server', () => {
 
     it('posts a signed request and follows the run the platform finishes', async () => {
       const req = request(uniqueName('retrain:tickets'));
-      const run = await env().run(runs.ensureTrainingRun, req);
-      await env().run(runs.launchWebhookTraining, {
+      const run = await act(runs.ensureTrainingRun, req);
+      await act(runs.launchWebhookTraining, {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference, resolved by the activity
         webhook: { url, secret: '${env:CTPILOT_TEST_PLATFORM_SECRET}' },
         run,
         request: req,
         trackingUri: config.mlflow.trackingUri,
       });
-      const finished = await env().run(runs.awaitTrainingRun, { runId: run.runId, pollMs: 100 });
+      const finished = await act(runs.awaitTrainingRun, { runId: run.runId, pollMs: 100 });
       assert.equal(finished.status, 'FINISHED');
       assert.equal(finished.metrics.val_accuracy, 0.95);
       assert.equal(received.at(-1)?.verified, true);
@@ -197,9 +201,9 @@ describe('training activities against the real MLflow server', () => {
 
     it('a platform that refuses (4xx) fails without retrying', async () => {
       const req = request(uniqueName('retrain:tickets'));
-      const run = await env().run(runs.ensureTrainingRun, req);
+      const run = await act(runs.ensureTrainingRun, req);
       await assert.rejects(
-        env().run(runs.launchWebhookTraining, {
+        act(runs.launchWebhookTraining, {
           webhook: { url },
           run,
           request: req,
@@ -213,7 +217,7 @@ describe('training activities against the real MLflow server', () => {
 
   it('registers the candidate once per run, READY, tagged, with the challenger alias', async () => {
     const model = uniqueName('tickets-model');
-    const run = await env().run(runs.ensureTrainingRun, request(uniqueName('retrain:tickets'), { model }));
+    const run = await act(runs.ensureTrainingRun, request(uniqueName('retrain:tickets'), { model }));
     const input = {
       model,
       runId: run.runId,
@@ -222,17 +226,17 @@ describe('training activities against the real MLflow server', () => {
       alias: 'challenger',
       tags: { 'ctpilot.decision': 'accepted' },
     };
-    const first = await env().run(registry.registerCandidate, input);
-    const second = await env().run(registry.registerCandidate, input);
+    const first = await act(registry.registerCandidate, input);
+    const second = await act(registry.registerCandidate, input);
     assert.equal(first.created, true);
     assert.equal(second.created, false);
     assert.equal(second.version, first.version);
     assert.deepEqual(second.aliases, ['challenger']);
     assert.equal(second.tags['ctpilot.decision'], 'accepted');
     assert.equal(
-      (await env().run(registry.versionByAlias, { model, alias: 'challenger' }))?.version,
+      (await act(registry.versionByAlias, { model, alias: 'challenger' }))?.version,
       first.version,
     );
-    assert.equal(await env().run(registry.versionByAlias, { model, alias: 'champion' }), undefined);
+    assert.equal(await act(registry.versionByAlias, { model, alias: 'champion' }), undefined);
   });
 });
