@@ -44,6 +44,81 @@ export function fmt(n: number): string {
 /** Clock skew tolerated before a measurement "from the future" is refused. */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
+type Base = Pick<MetricVerdict, 'metric' | 'provider' | 'query' | 'inputs' | 'takenAt'>;
+
+/**
+ * What every verdict of one classification shares. The helpers below are
+ * module-level functions building objects of one fixed shape (absent fields
+ * are `undefined`, which JSON drops): classify runs for every metric of every
+ * evaluation, and per-call closures and object spreads were most of its cost.
+ */
+interface Ctx {
+  readonly base: Base;
+  readonly onNoData: 'inconclusive' | 'breach' | 'ok';
+  readonly onError: 'error' | 'breach';
+  readonly value?: number | undefined;
+  readonly samples?: number | undefined;
+}
+
+interface Extra {
+  readonly baseline?: number;
+  readonly lower?: number;
+  readonly upper?: number;
+  readonly test?: string;
+  readonly objective?: string;
+}
+
+function make(
+  c: Ctx,
+  phase: Phase,
+  decided: boolean,
+  noData: boolean,
+  reason: string,
+  x?: Extra,
+): MetricVerdict {
+  return {
+    metric: c.base.metric,
+    provider: c.base.provider,
+    phase,
+    reason,
+    value: c.value,
+    decided,
+    noData,
+    samples: c.samples,
+    baseline: x?.baseline,
+    lower: x?.lower,
+    upper: x?.upper,
+    test: x?.test,
+    objective: x?.objective,
+    query: c.base.query,
+    inputs: c.base.inputs,
+    takenAt: c.base.takenAt,
+  };
+}
+
+function errorVerdict(c: Ctx, reason: string): MetricVerdict {
+  // Errors never act unless the policy opted in with onError: breach.
+  return c.onError === 'breach'
+    ? make(c, 'breach', false, false, `${reason} (onError: breach)`)
+    : make(c, 'error', false, false, reason);
+}
+
+function missingVerdict(c: Ctx, reason: string): MetricVerdict {
+  // The policy says what absent data means; the default, inconclusive, never acts.
+  if (c.onNoData === 'breach') return make(c, 'breach', false, true, `${reason} (onNoData: breach)`);
+  if (c.onNoData === 'ok') return make(c, 'ok', false, true, `${reason} (onNoData: ok)`);
+  return make(c, 'inconclusive', false, true, reason);
+}
+
+const measured = (c: Ctx, phase: Phase, decided: boolean, reason: string, extra?: Extra) =>
+  make(c, phase, decided, false, reason, extra);
+const okVerdict = (c: Ctx, reason: string, extra?: Partial<MetricVerdict>) =>
+  measured(c, 'ok', true, reason, extra);
+const breachVerdict = (c: Ctx, reason: string, extra?: Partial<MetricVerdict>) =>
+  measured(c, 'breach', true, reason, extra);
+const undecidedVerdict = (c: Ctx, reason: string, extra?: Partial<MetricVerdict>) =>
+  measured(c, 'inconclusive', false, reason, extra);
+
 export function classify(
   name: string,
   spec: Metric,
@@ -52,55 +127,34 @@ export function classify(
   nowMs: number,
 ): MetricVerdict {
   const provider = providerOf(spec);
-  const base = {
+  const base: Base = {
     metric: name,
     provider,
-    ...(m?.source.query !== undefined ? { query: m.source.query } : {}),
-    ...(m?.source.inputs !== undefined ? { inputs: m.source.inputs } : {}),
-    ...(m ? { takenAt: m.takenAt } : {}),
+    query: m?.source.query,
+    inputs: m?.source.inputs,
+    takenAt: m?.takenAt,
   };
   const onNoData = spec.onNoData ?? policy.evaluate.onNoData;
   const onError = spec.onError ?? policy.evaluate.onError;
-
-  const error = (reason: string): MetricVerdict =>
-    // Errors never act unless the policy opted in with onError: breach.
-    onError === 'breach'
-      ? { ...base, phase: 'breach', decided: false, noData: false, reason: `${reason} (onError: breach)` }
-      : { ...base, phase: 'error', decided: false, noData: false, reason };
-
-  const missing = (reason: string, value?: number): MetricVerdict => {
-    const v = value !== undefined ? { value } : {};
-    // The policy says what absent data means; the default, inconclusive, never acts.
-    if (onNoData === 'breach')
-      return {
-        ...base,
-        ...v,
-        phase: 'breach',
-        decided: false,
-        noData: true,
-        reason: `${reason} (onNoData: breach)`,
-      };
-    if (onNoData === 'ok')
-      return { ...base, ...v, phase: 'ok', decided: false, noData: true, reason: `${reason} (onNoData: ok)` };
-    return { ...base, ...v, phase: 'inconclusive', decided: false, noData: true, reason };
-  };
+  const e0: Ctx = { base, onNoData, onError };
 
   // No measurement at all for a declared metric: the collector skipped it.
   // That is a fault of ours, not "no data" from the source: error.
-  if (!m) return error('no measurement was collected for this metric');
+  if (!m) return errorVerdict(e0, 'no measurement was collected for this metric');
   if (m.provider !== provider)
-    return error(`measurement came from ${m.provider}, but the metric uses ${provider}`);
+    return errorVerdict(e0, `measurement came from ${m.provider}, but the metric uses ${provider}`);
 
   const out: Outcome = m.outcome;
   switch (out.kind) {
     case 'error':
-      return error(`measurement failed: ${out.message}`);
+      return errorVerdict(e0, `measurement failed: ${out.message}`);
     case 'noData':
-      return missing(`no data: ${out.reason}`);
+      return missingVerdict(e0, `no data: ${out.reason}`);
     case 'nonFinite':
       // NaN is what Prometheus returns for 0/0 — a ratio over a window with no
       // traffic — and ±Inf for x/0. Neither is a measurement of the model.
-      return missing(
+      return missingVerdict(
+        e0,
         `the source returned ${out.value}${out.value === 'NaN' ? ' (typically 0/0: no traffic in the window)' : ' (a division by zero)'}`,
       );
     case 'value':
@@ -108,112 +162,83 @@ export function classify(
   }
   const value = out.value;
   // A provider that bypassed outcomeOf() and sent NaN as a number: treat as non-finite, never compare it.
-  if (!Number.isFinite(value)) return missing(`the source returned ${String(value)}`);
+  if (!Number.isFinite(value)) return missingVerdict(e0, `the source returned ${String(value)}`);
 
   const takenMs = Date.parse(m.takenAt);
-  if (Number.isNaN(takenMs)) return error(`measurement has an invalid takenAt: ${JSON.stringify(m.takenAt)}`);
+  if (Number.isNaN(takenMs))
+    return errorVerdict(e0, `measurement has an invalid takenAt: ${JSON.stringify(m.takenAt)}`);
   const dataMs = m.dataAt !== undefined ? Date.parse(m.dataAt) : takenMs;
-  if (Number.isNaN(dataMs)) return error(`measurement has an invalid dataAt: ${JSON.stringify(m.dataAt)}`);
+  if (Number.isNaN(dataMs))
+    return errorVerdict(e0, `measurement has an invalid dataAt: ${JSON.stringify(m.dataAt)}`);
   // Data from the future means a clock or a provider is wrong; trusting it
   // would let a bad clock defeat maxAge.
   if (dataMs > nowMs + FUTURE_SKEW_MS)
-    return error(`measurement is dated ${m.dataAt ?? m.takenAt}, after the evaluation time (clock skew?)`);
+    return errorVerdict(
+      e0,
+      `measurement is dated ${m.dataAt ?? m.takenAt}, after the evaluation time (clock skew?)`,
+    );
   if (spec.maxAge !== undefined && nowMs - dataMs > durationMs(spec.maxAge)) {
     // Stale data (label delay, a stalled pipeline) is missing data, not a measurement of now.
-    return missing(
+    return missingVerdict(
+      { ...e0, value },
       `stale: the data is from ${m.dataAt ?? m.takenAt}, older than maxAge ${spec.maxAge}`,
-      value,
     );
   }
   const samples = out.samples;
-  const s = samples !== undefined ? { samples } : {};
   if (spec.minSamples !== undefined) {
     // Too few samples is always inconclusive, whatever onNoData says: the
     // author set minSamples precisely so that a thin value would not act.
     if (samples === undefined) {
-      return {
-        ...base,
-        value,
-        phase: 'inconclusive',
-        decided: false,
-        noData: false,
-        reason: `the provider reported no sample count, so minSamples ${spec.minSamples} cannot be checked`,
-      };
+      return measured(
+        { ...e0, value },
+        'inconclusive',
+        false,
+        `the provider reported no sample count, so minSamples ${spec.minSamples} cannot be checked`,
+      );
     }
     if (samples < spec.minSamples) {
-      return {
-        ...base,
-        value,
-        ...s,
-        phase: 'inconclusive',
-        decided: false,
-        noData: false,
-        reason: `too few samples: ${samples} < minSamples ${spec.minSamples}`,
-      };
+      return measured(
+        { ...e0, value, samples },
+        'inconclusive',
+        false,
+        `too few samples: ${samples} < minSamples ${spec.minSamples}`,
+      );
     }
   }
 
-  const ok = (reason: string, extra: Partial<MetricVerdict> = {}): MetricVerdict => ({
-    ...base,
-    value,
-    ...s,
-    phase: 'ok',
-    decided: true,
-    noData: false,
-    reason,
-    ...extra,
-  });
-  const breach = (reason: string, extra: Partial<MetricVerdict> = {}): MetricVerdict => ({
-    ...base,
-    value,
-    ...s,
-    phase: 'breach',
-    decided: true,
-    noData: false,
-    reason,
-    ...extra,
-  });
-  const undecided = (reason: string, extra: Partial<MetricVerdict> = {}): MetricVerdict => ({
-    ...base,
-    value,
-    ...s,
-    phase: 'inconclusive',
-    decided: false,
-    noData: false,
-    reason,
-    ...extra,
-  });
+  const cx: Ctx = { base, onNoData, onError, value, samples };
   const v = fmt(value);
 
   if (provider === 'drift') {
     const declared = spec.drift?.test ?? 'auto';
     const test = out.test ?? (declared === 'auto' ? undefined : declared);
-    if (test === undefined) return error('the drift provider did not say which test it ran (test: auto)');
+    if (test === undefined)
+      return errorVerdict(e0, 'the drift provider did not say which test it ran (test: auto)');
     const info = DRIFT_TESTS.get(test);
-    if (!info) return error(`the drift provider ran an unknown test \`${test}\``);
+    if (!info) return errorVerdict(e0, `the drift provider ran an unknown test \`${test}\``);
     const threshold = spec.drift?.threshold ?? info.threshold;
     const t = { test };
     if (info.direction === 'pValue') {
       const objective = `drift when p ≤ ${fmt(threshold)} (${test})`;
       return value <= threshold
-        ? breach(`drift: p = ${v} ≤ ${fmt(threshold)} (${test})`, { ...t, objective })
-        : ok(`no drift: p = ${v} > ${fmt(threshold)} (${test})`, { ...t, objective });
+        ? breachVerdict(cx, `drift: p = ${v} ≤ ${fmt(threshold)} (${test})`, { ...t, objective })
+        : okVerdict(cx, `no drift: p = ${v} > ${fmt(threshold)} (${test})`, { ...t, objective });
     }
     const objective = `drift when ${test} ≥ ${fmt(threshold)}`;
     return value >= threshold
-      ? breach(`drift: ${test} = ${v} ≥ ${fmt(threshold)}`, { ...t, objective })
-      : ok(`no drift: ${test} = ${v} < ${fmt(threshold)}`, { ...t, objective });
+      ? breachVerdict(cx, `drift: ${test} = ${v} ≥ ${fmt(threshold)}`, { ...t, objective })
+      : okVerdict(cx, `no drift: ${test} = ${v} < ${fmt(threshold)}`, { ...t, objective });
   }
 
   if (provider === 'alert') {
     // Inbound alerts arrive as 1 (firing) or 0 (resolved); anything positive is firing.
     return value > 0
-      ? breach('the inbound alert is firing', { objective: 'not firing' })
-      : ok('the inbound alert is not firing', { objective: 'not firing' });
+      ? breachVerdict(cx, 'the inbound alert is firing', { objective: 'not firing' })
+      : okVerdict(cx, 'the inbound alert is not firing', { objective: 'not firing' });
   }
 
   const o = spec.objective;
-  if (!o) return ok(`${v} (no objective)`);
+  if (!o) return okVerdict(cx, `${v} (no objective)`);
 
   if (o.min !== undefined || o.max !== undefined) {
     const objective = [
@@ -223,9 +248,11 @@ export function classify(
       .filter(Boolean)
       .join(', ');
     // Boundaries are inclusive: a value equal to min or max meets the objective.
-    if (o.min !== undefined && value < o.min) return breach(`${v} is below min ${fmt(o.min)}`, { objective });
-    if (o.max !== undefined && value > o.max) return breach(`${v} is above max ${fmt(o.max)}`, { objective });
-    return ok(`${v} is within ${objective}`, { objective });
+    if (o.min !== undefined && value < o.min)
+      return breachVerdict(cx, `${v} is below min ${fmt(o.min)}`, { objective });
+    if (o.max !== undefined && value > o.max)
+      return breachVerdict(cx, `${v} is above max ${fmt(o.max)}`, { objective });
+    return okVerdict(cx, `${v} is within ${objective}`, { objective });
   }
 
   if (o.change) {
@@ -233,11 +260,11 @@ export function classify(
     const b = m.baseline?.outcome;
     // The baseline is evidence too: without it there is nothing to compare.
     if (c.baseline.value === undefined) {
-      if (!b) return undecided('no baseline was measured');
-      if (b.kind === 'error') return undecided(`the baseline measurement failed: ${b.message}`);
-      if (b.kind === 'noData') return undecided(`the baseline has no data: ${b.reason}`);
+      if (!b) return undecidedVerdict(cx, 'no baseline was measured');
+      if (b.kind === 'error') return undecidedVerdict(cx, `the baseline measurement failed: ${b.message}`);
+      if (b.kind === 'noData') return undecidedVerdict(cx, `the baseline has no data: ${b.reason}`);
       if (b.kind === 'nonFinite' || !Number.isFinite(b.value))
-        return undecided(`the baseline is ${b.kind === 'nonFinite' ? b.value : String(b.value)}`);
+        return undecidedVerdict(cx, `the baseline is ${b.kind === 'nonFinite' ? b.value : String(b.value)}`);
     }
     const baseline = c.baseline.value ?? (b as { value: number }).value;
     const worse = c.direction === 'higherIsBetter' ? baseline - value : value - baseline;
@@ -247,7 +274,8 @@ export function classify(
     const objective = `${parts.join(' and ')} than baseline ${fmt(baseline)} (${c.direction === 'higherIsBetter' ? 'higher is better' : 'lower is better'})`;
     const extra = { baseline, objective };
     if (c.maxDrop !== undefined && worse > c.maxDrop)
-      return breach(
+      return breachVerdict(
+        cx,
         `${v} is worse than baseline ${fmt(baseline)} by ${fmt(worse)} (> ${fmt(c.maxDrop)})`,
         extra,
       );
@@ -255,27 +283,29 @@ export function classify(
       // A relative change against a zero baseline is undefined; with no absolute tolerance to fall back on, we cannot decide.
       if (baseline === 0) {
         if (c.maxDrop === undefined)
-          return undecided('the baseline is 0, so a relative change is undefined', extra);
+          return undecidedVerdict(cx, 'the baseline is 0, so a relative change is undefined', extra);
       } else if (worse / Math.abs(baseline) > c.maxRelativeDrop) {
-        return breach(
+        return breachVerdict(
+          cx,
           `${v} is worse than baseline ${fmt(baseline)} by ${fmt((worse / Math.abs(baseline)) * 100)}% (> ${fmt(c.maxRelativeDrop * 100)}%)`,
           extra,
         );
       }
     }
-    return ok(`${v} vs baseline ${fmt(baseline)}: within tolerance`, extra);
+    return okVerdict(cx, `${v} vs baseline ${fmt(baseline)}: within tolerance`, extra);
   }
 
   if (o.learned) {
     const l = o.learned;
     const ref = m.reference;
-    if (!ref) return undecided('no reference values were provided for the learned thresholds');
-    if ('error' in ref) return undecided(`the reference period could not be read: ${ref.error}`);
+    if (!ref) return undecidedVerdict(cx, 'no reference values were provided for the learned thresholds');
+    if ('error' in ref) return undecidedVerdict(cx, `the reference period could not be read: ${ref.error}`);
     // Non-finite reference points (NaN chunks without traffic) are dropped, not averaged.
     const points = ref.values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
     const dropped = ref.values.length - points.length;
     if (points.length < l.minPoints) {
-      return undecided(
+      return undecidedVerdict(
+        cx,
         `only ${points.length} usable reference points (minPoints ${l.minPoints})${dropped ? `, ${dropped} non-finite dropped` : ''}`,
       );
     }
@@ -294,12 +324,12 @@ export function classify(
     const extra = { lower, upper, objective };
     // σ = 0 (a constant reference) collapses the band to the mean: any change breaches, which is what the reference says.
     if (l.side !== 'upper' && value < lower)
-      return breach(`${v} is below the learned lower threshold ${fmt(lower)}`, extra);
+      return breachVerdict(cx, `${v} is below the learned lower threshold ${fmt(lower)}`, extra);
     if (l.side !== 'lower' && value > upper)
-      return breach(`${v} is above the learned upper threshold ${fmt(upper)}`, extra);
-    return ok(`${v} is ${band}`, extra);
+      return breachVerdict(cx, `${v} is above the learned upper threshold ${fmt(upper)}`, extra);
+    return okVerdict(cx, `${v} is ${band}`, extra);
   }
-  return ok(v);
+  return okVerdict(cx, v);
 }
 
 /**

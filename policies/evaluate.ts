@@ -12,6 +12,7 @@
 //   4. during a bake period, the promotion's rollback condition, likewise;
 //   5. the decision's headline and the next state.
 
+import { type CelInput, celMap } from '@bufbuild/cel';
 import { type ConditionResult, runCondition } from './cel/runtime.ts';
 import { bindingOf, classify, fmt, type MetricVerdict } from './classify.ts';
 import type { Action, ActionKind, Decision, Hold, Outcome, TriggerVerdict } from './decision.ts';
@@ -57,6 +58,8 @@ function fingerprint(value: unknown): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+const fingerprints = new WeakMap<object, string>();
+
 /** Only what changes the meaning of persistence resets it; severity, notify and dryRun do not. */
 function triggerFingerprint(
   t: Pick<Trigger, 'when' | 'for'> & Partial<Pick<Trigger, 'require' | 'action' | 'onInconclusive'>>,
@@ -74,13 +77,22 @@ function triggerFingerprint(
 export function reconcileState(policy: Policy, state: PolicyState, nowMs: number): PolicyState {
   const triggers: Record<string, TriggerState> = {};
   for (const [name, t] of Object.entries(policy.triggers)) {
-    const fp = triggerFingerprint(t);
+    // Policies are immutable once loaded, so a trigger object's fingerprint is computed once.
+    let fp = fingerprints.get(t);
+    if (fp === undefined) {
+      fp = triggerFingerprint(t);
+      fingerprints.set(t, fp);
+    }
     const prev = state.triggers[name];
     triggers[name] = prev && prev.fp === fp ? prev : freshTrigger(fp);
   }
   const rb = policy.promotion?.rollback;
   if (rb) {
-    const fp = triggerFingerprint({ when: rb.when, for: rb.for, action: 'rollback' });
+    let fp = fingerprints.get(rb);
+    if (fp === undefined) {
+      fp = triggerFingerprint({ when: rb.when, for: rb.for, action: 'rollback' });
+      fingerprints.set(rb, fp);
+    }
     const prev = state.triggers[ROLLBACK_ORIGIN];
     triggers[ROLLBACK_ORIGIN] = prev && prev.fp === fp ? prev : freshTrigger(fp);
   }
@@ -133,11 +145,16 @@ function persistenceText(t: TriggerState, p: Persistence): string {
 }
 
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/g;
-const referenced = new Map<string, string[]>();
+const referenced = new WeakMap<readonly string[], Map<string, string[]>>();
 /** Metric names an expression mentions (a cheap scan; the loader has already checked the expression). */
 function metricsIn(expr: string, names: readonly string[]): string[] {
-  const key = `${names.join(',')}|${expr}`;
-  let r = referenced.get(key);
+  let byExpr = referenced.get(names);
+  if (!byExpr) {
+    byExpr = new Map();
+    referenced.set(names, byExpr);
+  }
+  const key = expr;
+  let r = byExpr.get(key);
   if (!r) {
     const found = new Set<string>();
     // Strip string literals so `phase == "precision"` does not count.
@@ -145,8 +162,7 @@ function metricsIn(expr: string, names: readonly string[]): string[] {
       if (names.includes(m[0]) && !found.has(m[0])) found.add(m[0]);
     }
     r = [...found];
-    if (referenced.size > 10_000) referenced.clear();
-    referenced.set(key, r);
+    byExpr.set(key, r);
   }
   return r;
 }
@@ -163,6 +179,10 @@ function evidenceLine(v: MetricVerdict): string {
       : '',
   ].filter(Boolean);
   return `${v.metric}: ${v.phase} — ${v.reason}${detail.length ? ` (${detail.join('; ')})` : ''}`;
+}
+
+function evidenceOf(names: readonly string[], verdicts: ReadonlyMap<string, MetricVerdict>): string {
+  return names.map((n) => evidenceLine(verdicts.get(n) as MetricVerdict)).join('; ');
 }
 
 function undeterminedWhy(
@@ -189,6 +209,16 @@ function receivers(
     .map(([name]) => name);
 }
 
+const namesOf = new WeakMap<Policy, readonly string[]>();
+function metricNames(policy: Policy): readonly string[] {
+  let n = namesOf.get(policy);
+  if (!n) {
+    n = Object.keys(policy.metrics);
+    namesOf.set(policy, n);
+  }
+  return n;
+}
+
 export function evaluate(
   loaded: Pick<LoadedPolicy, 'spec' | 'hash'>,
   prior: PolicyState | null | undefined,
@@ -200,7 +230,7 @@ export function evaluate(
   const at = iso(nowMs);
   let state = reconcileState(policy, prior ?? initialState(), nowMs);
   const evaluation = state.evaluations + 1;
-  const names = Object.keys(policy.metrics);
+  const names = metricNames(policy);
   const warnings: string[] = [];
   const modelName = policy.model.name ?? `fleet ${policy.metadata.name}`;
 
@@ -220,7 +250,8 @@ export function evaluate(
   for (const [name, spec] of Object.entries(policy.metrics)) {
     const v = classify(name, spec, byMetric.get(name), policy, nowMs);
     verdicts.set(name, v);
-    bindings[name] = bindingOf(v);
+    // Converted to a CEL map once per evaluation: the CEL library would otherwise convert the plain object at every field access.
+    bindings[name] = celMap(new Map(Object.entries(bindingOf(v)) as [string, CelInput][]));
   }
 
   const actions: Action[] = [];
@@ -338,9 +369,8 @@ export function evaluate(
     });
 
     const evidenceNames = metricsIn(t.when, names);
-    const evidence = evidenceNames.map((n) => evidenceLine(verdicts.get(n) as MetricVerdict));
+    // Explanations are built only for actions (most evaluations emit none).
     const label = t.name === ROLLBACK_ORIGIN ? 'the promotion’s rollback condition' : `trigger \`${t.name}\``;
-    const head = `${label}${t.description ? ` (${t.description})` : ''}: \`${t.when}\` ${persistence}.`;
 
     // Alerts that stop holding resolve (only on a decided false: missing data does not resolve an alert).
     if (t.action === 'alert' && ts.firingSince !== null && r.decided && !met) {
@@ -349,7 +379,7 @@ export function evaluate(
         status: t.dryRun ? 'dryRun' : 'act',
         origin: t.name,
         severity: 'info',
-        explanation: `Resolved: ${label} no longer holds (firing since ${ts.firingSince}). Evidence: ${evidence.join('; ')}.`,
+        explanation: `Resolved: ${label} no longer holds (firing since ${ts.firingSince}). Evidence: ${evidenceOf(evidenceNames, verdicts)}.`,
         heldBy: [],
         notify: receivers(policy, 'alert', t.notify),
         evidence: evidenceNames,
@@ -403,7 +433,10 @@ export function evaluate(
             : kind === 'rollback'
               ? `Roll back ${modelName}${state.champion ? ` from version ${state.champion.version} to ${state.champion.previousVersion ?? '(unknown)'}` : ''}`
               : `Alert on ${modelName}`;
-        const parts = [`${verb} — ${head}`, `Evidence: ${evidence.join('; ')}.`];
+        const parts = [
+          `${verb} — ${label}${t.description ? ` (${t.description})` : ''}: \`${t.when}\` ${persistence}.`,
+          `Evidence: ${evidenceOf(evidenceNames, verdicts)}.`,
+        ];
         if (reqNotes.length) parts.push(`Requirements met: ${reqNotes.join('; ')}.`);
         if (kind === 'retrain' && holds.length === 0) {
           const clear = clearGuards(policy, state, nowMs);

@@ -14,7 +14,19 @@ export interface ActiveWindow {
 const DAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+const lastParts = new Map<string, { minuteMs: number; parts: { day: Weekday; minute: number } }>();
+
 function localParts(ms: number, timeZone: string): { day: Weekday; minute: number } {
+  // Evaluations of many triggers ask about the same minute; Intl is the slow part, so remember the last answer per zone.
+  const minuteMs = Math.floor(ms / 60_000) * 60_000;
+  const hit = lastParts.get(timeZone);
+  if (hit && hit.minuteMs === minuteMs) return hit.parts;
+  const parts = computeParts(minuteMs, timeZone);
+  lastParts.set(timeZone, { minuteMs, parts });
+  return parts;
+}
+
+function computeParts(ms: number, timeZone: string): { day: Weekday; minute: number } {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {

@@ -46,7 +46,11 @@ function issueAt(file: string, i: Issue): PolicyIssue {
 }
 
 /** The issue for a file over the size limit (also used by callers that check the size before reading). */
-export function tooLargeIssue(file: string, size: number, max: number = DEFAULT_LIMITS.maxBytes): PolicyIssue {
+export function tooLargeIssue(
+  file: string,
+  size: number,
+  max: number = DEFAULT_LIMITS.maxBytes,
+): PolicyIssue {
   return {
     code: 'too-large',
     message: `the file is ${size} bytes; policies are limited to ${max} bytes`,

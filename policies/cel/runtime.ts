@@ -37,10 +37,17 @@ export type ConditionResult =
 
 export function runCondition(expression: string, bindings: Record<string, unknown>): ConditionResult {
   let out: unknown;
+  // Reading an absent field (missing data) makes the CEL library build an
+  // Error; its stack trace is never looked at, and capturing it was most of
+  // the cost of an undetermined condition.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     out = compile(expression)(bindings);
   } catch (e) {
     return { decided: false, why: `evaluation failed: ${(e as Error).message}` };
+  } finally {
+    Error.stackTraceLimit = limit;
   }
   if (isCelError(out)) return { decided: false, why: out.message };
   if (typeof out !== 'boolean')
