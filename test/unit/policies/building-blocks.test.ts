@@ -263,3 +263,12 @@ describe('explain', () => {
     );
   });
 });
+
+describe('docs/policies.md', () => {
+  it('its first policy is valid', () => {
+    const doc = readFileSync(`${root}docs/policies.md`, 'utf8');
+    const first = /## A first policy\n\n```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(first);
+    assert.equal(load(first).spec.metadata.name, 'fraud-detector');
+  });
+});
