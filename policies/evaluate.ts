@@ -267,7 +267,8 @@ export function evaluate(
     const limit = spec.inconclusiveLimit ?? policy.evaluate.inconclusiveLimit;
     let alerted = prev.alerted;
     if (limit > 0 && !v.decided && unusable >= limit && !prev.alerted) {
-      alerted = !dryPolicy;
+      // Also in dry run: the simulated alert is remembered, so it is not re-announced every evaluation.
+      alerted = true;
       actions.push({
         kind: 'alert',
         status: dryPolicy ? 'dryRun' : 'act',

@@ -331,6 +331,18 @@ describe('alerts', () => {
   });
 });
 
+describe('dry run of a whole policy', () => {
+  it('announces an unusable metric once, as a dry-run alert, and its recovery once', () => {
+    const p = policy('  t: { when: acc.breached, action: retrain }', 'dryRun: true');
+    const down = { acc: 'error' as const, labels: 1 };
+    const e = run(p, [down, down, down, down, down, good, good]);
+    assert.deepEqual(
+      e.map((x) => x.decision.actions.map((a) => `${a.kind}:${a.status}`)),
+      [[], [], ['alert:dryRun'], [], [], ['resolve:dryRun'], []],
+    );
+  });
+});
+
 describe('rollback during the bake period', () => {
   const p = policy(
     '  t: { when: acc.breached, for: 3, action: retrain }',
