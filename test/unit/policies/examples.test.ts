@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { instantiate, selectModels } from '../../../policies/fleet.ts';
+import { instantiate, type RegisteredModel, selectModels } from '../../../policies/fleet.ts';
 import { retrainFinished } from '../../../policies/lifecycle.ts';
 import { planMeasurements } from '../../../policies/requests.ts';
 import { acted, days, example, hours, minutes, root, run, type Short, T0 } from './helpers.ts';
@@ -318,7 +318,7 @@ describe('ctr-concept-drift.yaml: CTR declines without input drift', () => {
 
 describe('fleet-ranking.yaml: one template, many models', () => {
   const t = example('fleet-ranking.yaml');
-  const registry = [
+  const registry: RegisteredModel[] = [
     { name: 'ranking-fr', tags: { team: 'ranking', ctpilot: 'managed', market: 'fr' } },
     { name: 'ranking-de', tags: { team: 'ranking', ctpilot: 'managed', market: 'de' } },
     { name: 'ranking-us', tags: { team: 'ranking', market: 'us' } },
@@ -342,7 +342,7 @@ describe('fleet-ranking.yaml: one template, many models', () => {
   });
 
   it('renders per-model queries with label values escaped', () => {
-    const beta = instantiate(t, registry[4] as (typeof registry)[number]);
+    const beta = instantiate(t, registry[4] as RegisteredModel);
     const [ndcg] = planMeasurements(beta, T0, { version: '3' });
     assert.ok(ndcg?.provider === 'prometheus');
     assert.equal(
@@ -353,7 +353,7 @@ describe('fleet-ranking.yaml: one template, many models', () => {
   });
 
   it('each instance decides on its own measurements', () => {
-    const fr = instantiate(t, registry[0] as (typeof registry)[number]);
+    const fr = instantiate(t, registry[0] as RegisteredModel);
     const drop = { ndcg: { value: 0.6, baseline: 0.65, samples: 5000 }, requests: 8000, latency_p99: 0.1 };
     const fine = { ndcg: { value: 0.65, baseline: 0.65, samples: 5000 }, requests: 8000, latency_p99: 0.1 };
     const e = run(fr, [drop, fine, drop, drop], { every: minutes(10) });
