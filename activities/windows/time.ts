@@ -32,7 +32,10 @@ export function toEpochMs(v: unknown): number | undefined {
     return Number.isNaN(t) ? undefined : t;
   }
   if (ISO_WITH_OFFSET.test(s)) {
-    const t = Date.parse(s.replace(' ', 'T'));
+    // PostgreSQL writes `+00` and `+0530`; Date.parse wants `+00:00` and `+05:30`.
+    const t = Date.parse(
+      s.replace(' ', 'T').replace(/([+-]\d{2})(?::?(\d{2}))?$/, (_, h, m) => `${h}:${m ?? '00'}`),
+    );
     return Number.isNaN(t) ? undefined : t;
   }
   // Epoch numbers written as text (CSV).
