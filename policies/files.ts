@@ -1,29 +1,12 @@
 // The one module in policies/ that touches the file system: reading policy
-// files and directories (bounded: a file larger than the limit is refused
-// without being read whole), and the Node-backed sources for secrets.
+// files and directories (a file larger than the limit is refused without
+// being read), and the Node-backed sources for secrets.
 
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { type LoadOptions, type LoadResult, loadPolicy } from './loader.ts';
 import type { SecretSources } from './secrets.ts';
 import { DEFAULT_LIMITS, tooLargeIssue } from './yaml-source.ts';
-
-/** Read a file, at most `max + 1` bytes, so an enormous file costs nothing. */
-async function readBounded(path: string, max: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = new Uint8Array(max + 1);
-    let filled = 0;
-    while (filled < buf.length) {
-      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buf.subarray(0, filled);
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Load one policy file. File-system errors (missing file, permission) are thrown: they are not policy problems. */
 export async function readPolicyFile(
@@ -32,11 +15,11 @@ export async function readPolicyFile(
 ): Promise<LoadResult> {
   const max = options.limits?.maxBytes ?? DEFAULT_LIMITS.maxBytes;
   const file = options.displayName ?? path;
+  // Refuse an enormous file without reading it. (If it grows between stat and
+  // read, the loader's own size check still refuses it.)
   const size = (await stat(path)).size;
   if (size > max) return { ok: false, file, issues: [tooLargeIssue(file, size, max)] };
-  // Bounded anyway: the file may have grown since stat.
-  const bytes = await readBounded(path, max);
-  return loadPolicy(bytes, file, options);
+  return loadPolicy(await readFile(path), file, options);
 }
 
 const POLICY_FILE = /\.ya?ml$/i;
