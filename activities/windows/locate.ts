@@ -4,7 +4,6 @@
 
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ObjectStore } from '../s3/client.ts';
 import { compileKeyPattern, isPattern, KeyPatternError } from './key-pattern.ts';
 import { type Problems, WindowReadError } from './problems.ts';
@@ -85,12 +84,10 @@ export async function locateObjects(
     open = (key, size) => s3Source(store, bucket, key, count, size);
     shown = (key) => `s3://${bucket}/${key}`;
   } else if (uri.startsWith('file://')) {
-    try {
-      path = fileURLToPath(uri);
-    } catch (e) {
-      throw new WindowReadError(`not a file URI: ${uri} (${(e as Error).message})`);
-    }
-    if (uri.endsWith('/') && !path.endsWith('/')) path += '/';
+    // Taken literally, not percent-decoded: `%F` in a key pattern is a time field, not an escape.
+    path = uri.slice('file://'.length);
+    if (!path.startsWith('/'))
+      throw new WindowReadError(`not a file URI: ${uri} (expected file:///absolute/path)`);
     list = walk;
     open = (key) => fileSource(key, count);
     shown = (key) => `file://${key}`;

@@ -52,7 +52,14 @@ export async function readJsonLines(obj: WindowObject, sink: WindowSink): Promis
 
   try {
     for await (const chunk of await textBytes(obj)) {
-      const lines = (pending + decoder.decode(chunk, { stream: true })).split('\n');
+      let text: string;
+      try {
+        text = decoder.decode(chunk, { stream: true });
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'ERR_ENCODING_INVALID_ENCODED_DATA') throw e;
+        throw new WindowReadError(`${obj.source.uri} is not valid UTF-8 (line ${badLine(chunk, line + 1)})`);
+      }
+      const lines = (pending + text).split('\n');
       pending = lines.pop() ?? ''; // may continue in the next chunk
       if (pending.length > MAX_LINE) {
         throw new WindowReadError(
@@ -65,9 +72,26 @@ export async function readJsonLines(obj: WindowObject, sink: WindowSink): Promis
     pending += decoder.decode();
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-      throw new WindowReadError(`${obj.source.uri} is not valid UTF-8 (after line ${line})`);
+      throw new WindowReadError(`${obj.source.uri} is not valid UTF-8 (at its end, after line ${line})`);
     }
     throw e;
   }
   if (pending !== '') take(pending);
+  sink.tick();
+}
+
+/** The first line of a chunk that is not UTF-8 (only on the error path: decodes line by line). */
+function badLine(chunk: Uint8Array, first: number): number {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  for (let n = first; ; n++) {
+    const end = chunk.indexOf(10, start);
+    try {
+      strict.decode(chunk.subarray(start, end < 0 ? chunk.length : end));
+    } catch {
+      return n;
+    }
+    if (end < 0) return n;
+    start = end + 1;
+  }
 }

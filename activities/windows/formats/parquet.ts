@@ -23,7 +23,8 @@ type Element = FileMetaData['schema'][number];
 /** hyparquet's default first fetch: enough for the footer of most files. */
 const TAIL = 1 << 19;
 
-const copy = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+const copy = (b: Uint8Array): ArrayBuffer =>
+  b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 
 /** The type in Parquet's words: the logical type when there is one (`STRING`, `TIMESTAMP`), else the physical. */
 function typeName(e: Element): string {
@@ -53,6 +54,23 @@ function isTimeType(e: Element | undefined): boolean {
     t === 'TIMESTAMP_MILLIS' ||
     t === 'TIMESTAMP_MICROS' ||
     e?.type === 'INT96'
+  );
+}
+
+/** Decimal places of a DECIMAL column (0 for other columns). */
+function decimalScale(e: Element | undefined): number {
+  const t = e?.logical_type?.type ?? e?.converted_type;
+  return t === 'DECIMAL' ? (e?.scale ?? 0) : 0;
+}
+
+/**
+ * hyparquet scales decimals by multiplying with 10^-scale, which leaves
+ * 3.0300000000000002 for 3.03; the nearest double to the decimal itself is
+ * what pyarrow and pandas give, and what a drift test should compare.
+ */
+function roundDecimals(values: ArrayLike<unknown>, scale: number): unknown[] {
+  return Array.from(values, (v) =>
+    typeof v === 'number' && Number.isFinite(v) ? Number(v.toFixed(Math.min(scale, 100))) : v,
   );
 }
 
@@ -116,6 +134,7 @@ export async function readParquet(obj: WindowObject, sink: WindowSink): Promise<
   }).catch(fail(''));
 
   const colIndex = sink.cols.map((c) => (top.has(c.name) ? read.indexOf(c.name) : -1));
+  const decimals = read.map((name) => decimalScale(top.get(name)));
   const tsAt = ts === undefined ? -1 : read.indexOf(ts);
   for (const range of scan.ranges) {
     const data: ArrayLike<unknown>[] = [];
@@ -124,6 +143,7 @@ export async function readParquet(obj: WindowObject, sink: WindowSink): Promise<
         await Promise.resolve(scan.readColumn({ column, ...range })).catch(fail(`column \`${column}\`: `)),
       );
     }
+    for (const [k, scale] of decimals.entries()) if (scale > 0) data[k] = roundDecimals(data[k]!, scale);
     const rows = range.rowEnd - range.rowStart;
     for (let i = 0; i < rows; i++) {
       const ref = range.rowStart + i + 1;
