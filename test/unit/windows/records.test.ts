@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { readWindow, type WindowResult } from '../../../activities/windows/index.ts';
+import { readWindow, type WindowResult, type WindowSummary } from '../../../activities/windows/index.ts';
 import {
   CategorySummary,
   type ColumnKind,
@@ -17,11 +17,15 @@ import { scratch, toCsv } from './helpers.ts';
 const files = scratch();
 let n = 0;
 
+/** JSON writes -0 as 0: generate doubles without it. */
+const double = (c: Parameters<typeof fc.double>[0] = {}) =>
+  fc.double(c).map((x) => (Object.is(x, -0) ? 0 : x));
+
 const value = fc.oneof(
-  fc.double({ noNaN: true, noDefaultInfinity: true, noNegativeZero: true }),
+  double({ noNaN: true, noDefaultInfinity: true }),
   fc.integer(),
   fc.integer().map(String),
-  fc.double({ noNaN: true, noDefaultInfinity: true, noNegativeZero: true }).map(String),
+  double({ noNaN: true, noDefaultInfinity: true }).map(String),
   fc.constantFrom('', ' ', 'NaN', 'Infinity', '1e3', '0x10', 'abc', 'fr', 'de'),
   fc.string({ maxLength: 8 }),
   fc.boolean(),
@@ -93,7 +97,7 @@ describe('windows build the columns columnsFromRecords builds', () => {
   it('CSV: every field is text, quoted fields may hold commas, quotes and newlines', async () => {
     const cell = fc.oneof(
       fc.string({ maxLength: 6 }),
-      fc.double({ noNaN: true, noNegativeZero: true }).map(String),
+      double({ noNaN: true }).map(String),
       fc.constantFrom('', 'a,b', 'say "hi"', 'two\nlines', '12'),
     );
     await fc.assert(
@@ -145,14 +149,14 @@ describe('windows build the columns columnsFromRecords builds', () => {
         // Fed in the same order, Welford's updates are bit-identical and the sketch's buckets too.
         for (const name of ['x', 'c']) {
           const held = whole[name]!;
-          const summary = r.summaries[name]!;
-          assert.equal(summary.kind, held.kind);
+          const got: WindowSummary = r.summaries[name]!;
+          assert.equal(got.kind, held.kind);
           const expected =
             held.kind === 'numeric'
               ? new NumericSummary().addAll(held.values)
               : new CategorySummary().addAll(held.values);
-          assert.deepEqual(summary.summary.toJSON(), expected.toJSON());
-          assert.equal(summary.missing, held.missing);
+          assert.deepEqual(got.summary.toJSON(), expected.toJSON());
+          assert.equal(got.missing, held.missing);
         }
       }),
       { numRuns: 100 },
