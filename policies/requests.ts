@@ -36,6 +36,8 @@ interface Base<P extends ProviderKind> {
 export type MeasurementRequest =
   | (Base<'prometheus'> & {
       readonly query: string;
+      /** The sample-count query (prometheus.samples): its value is reported as the measurement's `samples`. */
+      readonly samplesQuery?: string;
       readonly endpoint?: string;
       readonly headers?: Readonly<Record<string, string>>;
       readonly baseline?: { readonly query: string; readonly at: string } | { readonly value: number };
@@ -153,6 +155,7 @@ function plan(
         provider,
         at,
         query: rendered,
+        ...(p.samples !== undefined ? { samplesQuery: query(p.samples) } : {}),
         ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}),
         ...(p.headers !== undefined ? { headers: p.headers } : {}),
         ...(b?.value !== undefined

@@ -171,6 +171,8 @@ export function semanticIssues(parsed: ParsedSource): PolicyIssue[] {
     const m = asObj(raw);
     const base: DocPath = ['metrics', name];
     query([...base, 'prometheus', 'query'], asObj(m.prometheus).query);
+    if (asObj(m.prometheus).samples !== undefined)
+      query([...base, 'prometheus', 'samples'], asObj(m.prometheus).samples);
     const change = asObj(asObj(m.objective).change);
     const baseline = asObj(change.baseline);
     if (baseline.query !== undefined)
@@ -204,13 +206,23 @@ export function semanticIssues(parsed: ParsedSource): PolicyIssue[] {
           : 'remove objective',
       );
     }
-    if (provider === 'alert' && parsedMetric.minSamples !== undefined) {
-      at(
-        'inconsistent',
-        [...base, 'minSamples'],
-        'alert metrics have no samples; minSamples does not apply',
-        'remove minSamples',
-      );
+    if (parsedMetric.minSamples !== undefined) {
+      // Without a sample count every measurement would be inconclusive: say so now, not after a week of silence.
+      if (provider === 'alert' || provider === 'mlflow') {
+        at(
+          'inconsistent',
+          [...base, 'minSamples'],
+          `${provider} metrics have no sample count; minSamples does not apply`,
+          'remove minSamples',
+        );
+      } else if (provider === 'prometheus' && parsedMetric.prometheus?.samples === undefined) {
+        at(
+          'missing-key',
+          [...base, 'prometheus', 'samples'],
+          'minSamples needs a sample count: a Prometheus query gives only its value',
+          "add prometheus.samples with a query for the number of observations, e.g. samples: 'sum(increase(labels_total[1h]))'",
+        );
+      }
     }
   }
 

@@ -33,6 +33,11 @@ export const prometheusSource = z
         'sum(rate(fraud_tp_total{model="{{ model.name }}"}[1h])) / sum(rate(fraud_flagged_total{model="{{ model.name }}"}[1h]))',
       ],
     }),
+    samples: nonEmptyText(
+      'PromQL query for the number of observations behind the value (labelled rows, requests), evaluated at the same instant; reported as the measurement’s samples and checked against minSamples.',
+    )
+      .meta({ examples: ['sum(increase(labels_total{model="{{ model.name }}"}[1h]))'] })
+      .optional(),
     endpoint: url('Prometheus base URL; defaults to the worker setting (PROMETHEUS_URL).').optional(),
     headers: headers.optional(),
   })

@@ -63,7 +63,7 @@ describe('classification', () => {
 
   it('stale data (maxAge) and too few samples (minSamples) are inconclusive', () => {
     const q = load(
-      `apiVersion: ctpilot/v1\nkind: RetrainingPolicy\nmetadata: { name: q }\nmodel: { name: m }\nmetrics:\n  acc: { prometheus: { query: x }, objective: { min: 0.9 }, maxAge: 1h, minSamples: 100 }\ntriggers:\n  t: { when: acc.breached, action: alert }\n`,
+      `apiVersion: ctpilot/v1\nkind: RetrainingPolicy\nmetadata: { name: q }\nmodel: { name: m }\nmetrics:\n  acc: { prometheus: { query: x, samples: y }, objective: { min: 0.9 }, maxAge: 1h, minSamples: 100 }\ntriggers:\n  t: { when: acc.breached, action: alert }\n`,
     );
     const at = T0;
     const one = (acc: Parameters<typeof measure>[1]['acc']) =>

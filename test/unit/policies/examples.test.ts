@@ -361,3 +361,20 @@ describe('fleet-ranking.yaml: one template, many models', () => {
     assert.equal(e[3]?.decision.policy, 'ranking-fleet-ranking-fr');
   });
 });
+
+describe('support-tickets.yaml: what the controller collects', () => {
+  it('renders the value and sample-count queries for the champion version', () => {
+    const [accuracy] = planMeasurements(example('support-tickets.yaml'), T0, { version: '12' });
+    assert.ok(accuracy?.provider === 'prometheus');
+    assert.match(accuracy.query, /support_tickets_correct_predictions_total\{model_version="12"\}/);
+    assert.equal(
+      accuracy.samplesQuery,
+      'sum(increase(support_tickets_labels_total{model_version="12"}[24h]))',
+    );
+    // Without a version the request says so instead of querying the wrong series.
+    assert.match(
+      planMeasurements(example('support-tickets.yaml'), T0)[0]?.renderError ?? '',
+      /no value for template variable `version`/,
+    );
+  });
+});
