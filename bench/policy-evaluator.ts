@@ -20,7 +20,7 @@ const N = Number(process.argv[2] ?? 50_000);
 const metrics: string[] = [];
 for (let i = 0; i < 8; i++)
   metrics.push(
-    `  perf_${i}: { prometheus: { query: 'avg(perf_${i}{model="{{ model.name }}"})' }, objective: { min: 0.8 }, minSamples: 100, maxAge: 1h }`,
+    `  perf_${i}: { prometheus: { query: 'avg(perf_${i}{model="{{ model.name }}"})', samples: 'sum(perf_${i}_rows)' }, objective: { min: 0.8 }, minSamples: 100, maxAge: 1h }`,
   );
 for (let i = 0; i < 4; i++)
   metrics.push(
