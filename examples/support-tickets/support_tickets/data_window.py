@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -16,6 +17,8 @@ from .storage import LABELS, REQUESTS, as_prefix, list_keys, parse_s3_uri, read_
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d)$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# The simulator writes many small objects: fetch several at once.
+PARALLEL_READS = 8
 
 
 class EmptyDataWindowError(Exception):
@@ -63,20 +66,28 @@ def load_labelled_window(
     prefix = as_prefix(key)
     client = client or s3_client()
 
+    label_keys = list(list_keys(client, bucket, prefix + LABELS))
+    request_keys = [
+        k
+        for k in list_keys(client, bucket, prefix + REQUESTS)
+        # A batch that starts at or after the window's end holds nothing for it.
+        if until is None or (first := stamp_of_key(k)) is None or first < until
+    ]
+    with ThreadPoolExecutor(PARALLEL_READS) as pool:
+        label_batches = list(pool.map(lambda k: list(read_json_lines(client, bucket, k)), label_keys))
+        request_batches = list(pool.map(lambda k: list(read_json_lines(client, bucket, k)), request_keys))
+
     labels: dict[str, str] = {}
     labels_read = 0
-    for label_key in list_keys(client, bucket, prefix + LABELS):
-        for record in read_json_lines(client, bucket, label_key):
+    for batch in label_batches:  # in key order, so a later label for the same id wins
+        for record in batch:
             labels_read += 1
-            labels[str(record["id"])] = str(record["label"])  # a later label for the same id wins
+            labels[str(record["id"])] = str(record["label"])
 
     rows: list[tuple[float, str, str]] = []
     in_range = 0
-    for request_key in list_keys(client, bucket, prefix + REQUESTS):
-        first = stamp_of_key(request_key)
-        if until is not None and first is not None and first >= until:
-            continue  # the whole batch starts after the window
-        for record in read_json_lines(client, bucket, request_key):
+    for batch in request_batches:
+        for record in batch:
             ts = float(record["ts_unix"])
             if (since is not None and ts < since) or (until is not None and ts >= until):
                 continue

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 import mlflow
 
@@ -75,9 +76,14 @@ def main(argv: list[str] | None = None) -> int:
                 mlflow.log_params({"synthetic_rows": int(args.synthetic_rows), "synthetic_drift": args.synthetic_drift})
             else:
                 since, until = parse_time(args.since), parse_time(args.until)
+                began = time.perf_counter()
                 window = load_labelled_window(args.data_uri, since=since, until=until, max_rows=int(args.max_rows))
                 mlflow.log_metrics(
-                    {"window_requests": window.requests_in_range, "window_labelled_rows": len(window.labels)}
+                    {
+                        "window_requests": window.requests_in_range,
+                        "window_labelled_rows": len(window.labels),
+                        "data_load_seconds": time.perf_counter() - began,
+                    }
                 )
                 if len(window.labels) < max(int(args.min_rows), 1):
                     raise EmptyDataWindowError(

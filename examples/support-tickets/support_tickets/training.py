@@ -79,6 +79,7 @@ def fit_evaluate_log(
     mlflow.log_metrics(metrics)
 
     example = x_val.head(3).reset_index(drop=True)
+    began = time.perf_counter()
     info = mlflow.sklearn.log_model(
         pipeline,
         name=MODEL_NAME_IN_RUN,
@@ -97,4 +98,5 @@ def fit_evaluate_log(
     # Where ctpilot finds the model to register (MLflow 3 keeps it as a
     # logged model beside the run; model-versions/create wants this source).
     mlflow.set_tags({"support_tickets.model_uri": info.model_uri, "support_tickets.model_id": info.model_id})
+    mlflow.log_metric("model_log_seconds", time.perf_counter() - began)
     return TrainingResult(run_id=run.info.run_id, model_uri=info.model_uri, model_id=info.model_id, metrics=metrics)

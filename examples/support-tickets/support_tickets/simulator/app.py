@@ -117,7 +117,9 @@ class App:
             "labels": {
                 "job": "support-tickets",
                 "simulator": config.instance,
-                "model_name": config.model_name,
+                # Not model_name: that is a label of support_tickets_model_info,
+                # and a clash would rename it to exported_model_name.
+                "model": config.model_name,
                 # Target labels Prometheus honours over the job's defaults, so
                 # tests and demos see fresh values within seconds.
                 "__scrape_interval__": config.scrape_interval,
