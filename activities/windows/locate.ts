@@ -115,7 +115,8 @@ export async function locateObjects(
     if (e instanceof KeyPatternError) throw new WindowReadError(e.message);
     throw e;
   }
-  const prefixes = (bounds && pattern.prefixesFor(bounds)) ?? [pattern.prefix];
+  const enumerated = bounds ? pattern.prefixesFor(bounds) : undefined;
+  const prefixes = enumerated ?? [pattern.prefix];
   const objects: WindowObject[] = [];
   let matched = 0;
   try {
@@ -145,7 +146,11 @@ export async function locateObjects(
   objects.sort((a, b) => (a.source.uri < b.source.uri ? -1 : a.source.uri > b.source.uri ? 1 : 0));
   if (objects.length > 0) return { objects };
   const where = `${shown(pattern.prefix)}${pattern.pattern === pattern.prefix ? '' : ` matching ${pattern.pattern}`}`;
-  if (matched === 0) return { objects, emptyReason: `no objects under ${where}` };
+  if (matched === 0) {
+    // Only the window's periods were listed: objects may exist outside it.
+    const span = enumerated && bounds ? ` in the window [${iso(bounds.from)}, ${iso(bounds.to)})` : '';
+    return { objects, emptyReason: `no objects under ${where}${span}` };
+  }
   return {
     objects,
     emptyReason: bounds
