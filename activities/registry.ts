@@ -72,6 +72,24 @@ export function createRegistryActivities({ mlflow }: { mlflow: MlflowClient }) {
       return { ...summary(final), created };
     },
 
+    /**
+     * Removes a version registered by a retrain that then failed, so the
+     * registry is left as it was — unless an alias already points at it.
+     */
+    async discardCandidate(input: { model: string; runId: string }): Promise<{ discarded: string[] }> {
+      const { versions } = await mlflow.searchModelVersions({
+        filter: `name = ${filterLiteral(input.model)} AND run_id = ${filterLiteral(input.runId)}`,
+      });
+      const discarded: string[] = [];
+      for (const version of versions) {
+        const full = await mlflow.getModelVersion(input.model, version.version);
+        if (full.aliases.length > 0) continue;
+        await mlflow.deleteModelVersion(input.model, version.version);
+        discarded.push(version.version);
+      }
+      return { discarded };
+    },
+
     async tagVersion(input: {
       model: string;
       version: string;

@@ -8,7 +8,8 @@ import type { PolicyState } from './state.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export type RetrainOutcome = 'promoted' | 'rejected' | 'failed' | 'cancelled';
+/** How a retrain ended; `registered`: the challenger is registered and the policy has no promotion step. */
+export type RetrainOutcome = 'promoted' | 'registered' | 'rejected' | 'failed' | 'cancelled';
 
 /** The retraining child workflow ended (whatever the outcome): retrains may be decided again (subject to cooldown and budget). */
 export function retrainFinished(

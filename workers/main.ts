@@ -13,7 +13,7 @@ import { type RunningStack, startStack } from '../infra/stack/stack.ts';
 import { createClients } from './clients.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { createOrchestratorWorker, installRuntime } from './orchestrator.ts';
+import { createOrchestratorWorker, createTrainingWorker, installRuntime } from './orchestrator.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 
 const started = Date.now();
@@ -98,8 +98,11 @@ async function main(): Promise<void> {
 
     installRuntime(config, logger);
     const { worker, connection } = await createOrchestratorWorker(config, clients);
-    const running = worker.run();
-    say(`  ✓ worker on task queue "${config.temporal.taskQueue}" (${elapsed()})`);
+    const training = await createTrainingWorker(config, clients);
+    const running = Promise.all([worker.run(), training.worker.run()]);
+    say(
+      `  ✓ workers on task queues "${config.temporal.taskQueue}" and "${config.temporal.taskQueue}-training" (${elapsed()})`,
+    );
 
     const { workflowId, result } = await runStackCheck(config);
     const checks = [result.mlflow, result.prometheus, result.objectStore];
@@ -122,11 +125,13 @@ async function main(): Promise<void> {
     const onSignal = (signal: NodeJS.Signals) => {
       say(`\nctpilot: ${signal} received; shutting the worker down…`);
       worker.shutdown();
+      training.worker.shutdown();
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     await running;
     await connection.close();
+    await training.connection.close();
     await stop('worker stopped');
   } catch (error) {
     await stop('start-up failed');

@@ -1,9 +1,13 @@
-// The orchestrator worker: runs ctpilot's workflows and activities on the
-// `ctpilot` task queue (CTPILOT_TASK_QUEUE).
+// The workers: the orchestrator runs ctpilot's workflows and activities on
+// the `ctpilot` task queue (CTPILOT_TASK_QUEUE); the training worker runs
+// training jobs on `<task queue>-training`, so long jobs never take the
+// orchestrator's slots and can run on other machines.
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.ts';
+import { createTrainingWorkerActivities } from '../activities/training/run-job.ts';
+import { trainingTaskQueue } from '../workflows/retrain.ts';
 import type { Clients } from './clients.ts';
 import type { Config } from './config.ts';
 import { temporalLogger } from './logger.ts';
@@ -50,6 +54,29 @@ export async function createOrchestratorWorker(
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(clients),
+  });
+  return { worker, connection };
+}
+
+export interface TrainingWorkerOptions {
+  /** The orchestrator's task queue; the training worker serves `<queue>-training`. */
+  readonly taskQueue?: string;
+  /** Training jobs at once on this worker (default 2). */
+  readonly maxConcurrentJobs?: number;
+}
+
+export async function createTrainingWorker(
+  config: Config,
+  clients: Pick<Clients, 'mlflow'>,
+  options: TrainingWorkerOptions = {},
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: trainingTaskQueue(options.taskQueue ?? config.temporal.taskQueue),
+    activities: createTrainingWorkerActivities({ config, mlflow: clients.mlflow }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentJobs ?? 2,
   });
   return { worker, connection };
 }

@@ -396,6 +396,24 @@ export class MlflowClient {
     }
   }
 
+  /** Registered models matching a filter (e.g. `tags.team = 'risk'`), all pages. */
+  async searchRegisteredModels(filter?: string): Promise<RegisteredModel[]> {
+    const models: RegisteredModel[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.call(
+        'GET',
+        'registered-models/search',
+        responses.searchRegisteredModels,
+        { filter, max_results: 1000, page_token: pageToken },
+        { idempotent: true },
+      );
+      models.push(...page.registered_models);
+      pageToken = page.next_page_token || undefined;
+    } while (pageToken);
+    return models;
+  }
+
   async createRegisteredModel(
     name: string,
     options: { tags?: Readonly<Record<string, string>>; description?: string } = {},
@@ -504,6 +522,21 @@ export class MlflowClient {
       { idempotent: true },
     );
     return { versions: body.model_versions, nextPageToken: body.next_page_token || undefined };
+  }
+
+  /** Deletes a version (a candidate abandoned half-way); deleting one that is gone is not an error. */
+  async deleteModelVersion(name: string, version: string): Promise<void> {
+    try {
+      await this.call(
+        'DELETE',
+        'model-versions/delete',
+        responses.empty,
+        { name, version },
+        { idempotent: true },
+      );
+    } catch (error) {
+      if (!(error instanceof MlflowNotFoundError)) throw error;
+    }
   }
 
   async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {

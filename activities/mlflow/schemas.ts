@@ -94,6 +94,10 @@ export const responses = {
   updateRun: z.object({ run_info: runInfoSchema }),
   searchRuns: z.object({ runs: z.array(runSchema).default([]), next_page_token: z.string().optional() }),
   registeredModel: z.object({ registered_model: registeredModelSchema }),
+  searchRegisteredModels: z.object({
+    registered_models: z.array(registeredModelSchema).default([]),
+    next_page_token: z.string().optional(),
+  }),
   modelVersion: z.object({ model_version: modelVersionSchema }),
   searchModelVersions: z.object({
     model_versions: z.array(modelVersionSchema).default([]),

@@ -128,13 +128,12 @@ export function createTrainingRunActivities({ mlflow }: { mlflow: MlflowClient }
       webhook: WebhookLauncher;
       run: TrainingRunRef;
       request: TrainingRunRequest;
-      trackingUri: string;
     }): Promise<{ status: number }> {
       const resolver = workerSecretResolver();
       const body = JSON.stringify({
         runId: input.run.runId,
         experimentId: input.run.experimentId,
-        trackingUri: input.trackingUri,
+        trackingUri: mlflow.trackingUri,
         policy: input.request.policy,
         model: input.request.model,
         attempt: input.request.attempt,
@@ -179,12 +178,38 @@ export function createTrainingRunActivities({ mlflow }: { mlflow: MlflowClient }
       }
     },
 
+    async tagRun(input: { runId: string; tags: Readonly<Record<string, string>> }): Promise<void> {
+      for (const [key, value] of Object.entries(input.tags)) await mlflow.setRunTag(input.runId, key, value);
+    },
+
     /** Marks a run that ran out of time (or whose retrain was abandoned) KILLED, with the reason as a tag. */
     async killTrainingRun(input: { runId: string; reason: string }): Promise<void> {
       const run = await mlflow.getRun(input.runId);
       await mlflow.setRunTag(input.runId, 'ctpilot.killed_reason', input.reason);
       if (!TERMINAL.includes(run.info.status))
         await mlflow.updateRun(input.runId, { status: 'KILLED', endTime: Date.now() });
+    },
+
+    /**
+     * The attempt number for a new retrain of this policy: above every attempt
+     * recorded on its MLflow runs and the controller's own count, so a
+     * controller started afresh never reuses a retrain workflow id.
+     */
+    async nextRetrainAttempt(input: {
+      policy: string;
+      experiment: string;
+      atLeast: number;
+    }): Promise<number> {
+      const experiment = await mlflow.getExperimentByName(input.experiment);
+      if (!experiment) return input.atLeast;
+      const runs = await mlflow.findRunsByTags([experiment.experiment_id], {
+        [RUN_TAGS.policy]: input.policy,
+      });
+      const highest = Math.max(
+        0,
+        ...runs.map((r) => Number(fromKeyValues(r.data.tags)[RUN_TAGS.attempt]) || 0),
+      );
+      return Math.max(input.atLeast, highest + 1);
     },
 
     /** A run's latest metrics and tags (gates compare with the champion's training run). */

@@ -190,7 +190,6 @@ describe('training activities against the real MLflow server', () => {
         webhook: { url, secret: '${env:CTPILOT_TEST_PLATFORM_SECRET}' },
         run,
         request: req,
-        trackingUri: config.mlflow.trackingUri,
       });
       const finished = await act(runs.awaitTrainingRun, { runId: run.runId, pollMs: 100 });
       assert.equal(finished.status, 'FINISHED');

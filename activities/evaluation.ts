@@ -1,0 +1,103 @@
+// One evaluation of a policy, as one activity: plan the measurements, take
+// them through the providers, run the pure evaluator, and record the decision
+// in the audit history. One activity rather than one per metric keeps the
+// controller's history small (a worker holds more policies); its result — the
+// measurements with their queries, the decision with its explanation, the
+// next state — is what the Temporal UI shows for the evaluation.
+//
+// Retried after a crash, it measures again at the same instant and the audit
+// append finds the row it wrote (step key = evaluation number + instant).
+
+import type { Decision } from '../policies/decision.ts';
+import { evaluate } from '../policies/evaluate.ts';
+import type { LoadedPolicy } from '../policies/loader.ts';
+import type { Measurement } from '../policies/measurement.ts';
+import { planMeasurements } from '../policies/requests.ts';
+import type { PolicyState } from '../policies/state.ts';
+import type { AuditStore } from './audit/store.ts';
+import { collectMeasurements, type ProviderDeps } from './metrics/index.ts';
+import type { ReceivedAlert } from './metrics/provider.ts';
+
+export interface EvaluationInput {
+  readonly policy: LoadedPolicy;
+  readonly state: PolicyState;
+  /** The evaluation instant (workflow time): queries run "at" it. */
+  readonly at: string;
+  readonly alerts: readonly ReceivedAlert[];
+  readonly workflowId: string;
+  readonly workflowRun: string;
+  /** Why now: the cadence, an operator's request, an inbound alert. */
+  readonly reason: 'schedule' | 'requested' | 'alert';
+}
+
+export interface EvaluationResult {
+  readonly decision: Decision;
+  readonly nextState: PolicyState;
+  readonly measurements: readonly Measurement[];
+  readonly audit: { readonly modelSeq: number; readonly hash: string };
+  /** The inbound alerts this policy listens for (rendered), for the alert receiver to route by. */
+  readonly alertMatchers: ReadonlyArray<{
+    readonly source: string;
+    readonly match: Readonly<Record<string, string>>;
+  }>;
+}
+
+/** The model a policy (or one instance of a fleet template) watches. */
+export function modelOf(policy: LoadedPolicy): string {
+  return policy.instance?.model ?? policy.spec.model.name ?? policy.spec.metadata.name;
+}
+
+/** What a measurement contributes to the audit row: enough to explain, nothing secret. */
+function evidence(m: Measurement) {
+  return { metric: m.metric, provider: m.provider, outcome: m.outcome, source: m.source, dataAt: m.dataAt };
+}
+
+export function createEvaluationActivities(deps: ProviderDeps & { audit: AuditStore }) {
+  return {
+    async evaluatePolicy(input: EvaluationInput): Promise<EvaluationResult> {
+      const policy = input.policy;
+      const champion = input.state.champion?.version;
+      const requests = planMeasurements(policy, input.at, champion ? { version: champion } : {});
+      const measurements = await collectMeasurements(
+        requests,
+        {
+          model: modelOf(policy),
+          aliases: policy.spec.model.aliases,
+          experiment: policy.spec.training?.experiment,
+          alerts: input.alerts,
+        },
+        deps,
+      );
+      const { decision, nextState } = evaluate(policy, input.state, measurements, input.at);
+      const { row } = await deps.audit.append({
+        model: modelOf(policy),
+        policy: policy.spec.metadata.name,
+        policyVersion: policy.hash,
+        workflowId: input.workflowId,
+        workflowRun: input.workflowRun,
+        step: `evaluation:${decision.evaluation}:${input.at}`,
+        kind: 'evaluation',
+        outcome: decision.outcome,
+        recordedAt: input.at,
+        inputs: { reason: input.reason, measurements: measurements.map(evidence) },
+        details: {
+          summary: decision.summary,
+          metrics: decision.metrics,
+          triggers: decision.triggers,
+          actions: decision.actions,
+          warnings: decision.warnings,
+        },
+      });
+      const alertMatchers = requests.flatMap((r) =>
+        r.provider === 'alert' ? [{ source: r.source, match: r.match }] : [],
+      );
+      return {
+        decision,
+        nextState,
+        measurements,
+        audit: { modelSeq: row.modelSeq, hash: row.hash },
+        alertMatchers,
+      };
+    },
+  };
+}

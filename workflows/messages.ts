@@ -1,0 +1,109 @@
+// The messages ctpilot's workflows accept, with their input and result types:
+// the contract between the workflows, the CLI and the inbound-alert receiver.
+// Kinds are in the names (…Update, …Signal, …Query).
+//
+// Updates rather than signals where the caller waits for an answer (apply,
+// pause, resume, evaluate now) and where a bad request must be refused
+// before it is recorded (the validators).
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReceivedAlert } from '../activities/metrics/provider.ts';
+import type { Decision } from '../policies/decision.ts';
+import type { RetrainOutcome } from '../policies/lifecycle.ts';
+import type { LoadedPolicy } from '../policies/loader.ts';
+import type { PolicyState } from '../policies/state.ts';
+
+export type ControllerPhase = 'waiting' | 'evaluating' | 'paused';
+
+export interface RunningRetrain {
+  readonly workflowId: string;
+  readonly attempt: number;
+  readonly trigger: string;
+  readonly startedAt: string;
+}
+
+export interface ControllerStatus {
+  readonly policy: string;
+  readonly model: string;
+  readonly policyHash: string;
+  readonly phase: ControllerPhase;
+  readonly paused: { readonly by: string; readonly reason: string; readonly at: string } | null;
+  readonly nextEvaluationAt: string | null;
+  readonly evaluations: number;
+  readonly lastDecision: Decision | null;
+  readonly lastError: string | null;
+  readonly retrain: RunningRetrain | null;
+  readonly lastRetrain: RetrainResult | null;
+  readonly recentAlerts: readonly ReceivedAlert[];
+  /** The evaluator's state: trigger counters, guards' ledger, champion, bake period. */
+  readonly state: PolicyState;
+}
+
+export interface ApplyResult {
+  readonly changed: boolean;
+  readonly previousHash: string;
+  readonly hash: string;
+}
+
+export interface OperatorRequest {
+  /** Who asks (a user name, `ctpilot`); recorded in the audit history. */
+  readonly by: string;
+  readonly reason?: string;
+}
+
+export interface RetrainResult {
+  readonly workflowId: string;
+  readonly attempt: number;
+  readonly outcome: RetrainOutcome;
+  /** In words: why it ended this way. */
+  readonly summary: string;
+  readonly runId?: string;
+  readonly version?: string;
+  readonly at: string;
+}
+
+/** Apply a new version of the policy; refused whole (by the validator) when the policy is invalid or not this one. */
+export const applyPolicyUpdate = defineUpdate<ApplyResult, [LoadedPolicy]>('applyPolicy');
+export const pauseUpdate = defineUpdate<ControllerStatus, [OperatorRequest]>('pause');
+export const resumeUpdate = defineUpdate<ControllerStatus, [OperatorRequest]>('resume');
+/** Evaluate at once (not waiting for the cadence); answers with the decision. */
+export const evaluateNowUpdate = defineUpdate<Decision, [OperatorRequest]>('evaluateNow');
+
+/** Inbound alerts for this policy (from the worker's alert endpoint); the controller evaluates at once. */
+export const alertSignal = defineSignal<[ReceivedAlert[]]>('alert');
+/** Sent by a retraining workflow when it ends, whatever the outcome. */
+export const retrainFinishedSignal = defineSignal<[RetrainResult]>('retrainFinished');
+
+export const statusQuery = defineQuery<ControllerStatus>('status');
+
+/** The retraining workflow's progress, for `ctpilot status` and the memo. */
+export interface RetrainProgress {
+  readonly phase: RetrainPhase;
+  readonly runId?: string;
+  readonly version?: string;
+  readonly steps: ReadonlyArray<{
+    readonly step: string;
+    readonly at: string;
+    readonly outcome: string;
+    readonly detail: string;
+  }>;
+}
+
+export type RetrainPhase =
+  | 'starting'
+  | 'training'
+  | 'gates'
+  | 'registering'
+  | 'registered'
+  | 'rejected'
+  | 'failed';
+
+export const retrainProgressQuery = defineQuery<RetrainProgress>('progress');
+
+/** Memo keys shared with the alert receiver and the CLI. */
+export interface ControllerMemo {
+  readonly summary: string;
+  readonly alertMatchers: ReadonlyArray<{
+    readonly source: string;
+    readonly match: Readonly<Record<string, string>>;
+  }>;
+}

@@ -1,0 +1,412 @@
+// The policy controller: one long-running workflow per policy
+// (`policy:<name>`). On the policy's cadence — or at once when an operator
+// asks or a matching alert arrives — it evaluates the policy (one activity:
+// measure, decide, audit), then acts on the decision: notifications for
+// alerts, a retraining child workflow for a retrain. It carries its small
+// state through continue-as-new.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertMemo,
+  upsertSearchAttributes,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { ReceivedAlert } from '../activities/metrics/provider.ts';
+import type { Action, Decision } from '../policies/decision.ts';
+import { nextEvaluationAt, retrainFinished } from '../policies/lifecycle.ts';
+import { type LoadedPolicy, loadPolicyData } from '../policies/loader.ts';
+import { initialState, type PolicyState } from '../policies/state.ts';
+import {
+  type ApplyResult,
+  alertSignal,
+  applyPolicyUpdate,
+  type ControllerMemo,
+  type ControllerPhase,
+  type ControllerStatus,
+  evaluateNowUpdate,
+  type OperatorRequest,
+  pauseUpdate,
+  type RetrainResult,
+  type RunningRetrain,
+  resumeUpdate,
+  retrainFinishedSignal,
+  statusQuery,
+} from './messages.ts';
+import { retrainWorkflow } from './retrain.ts';
+import { CtLastDecision, CtModel, CtPhase, CtPolicy, CtPolicyVersion } from './search-attributes.ts';
+
+const { evaluatePolicy } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  // An evaluation that cannot complete (the audit store is down) is retried a
+  // few times, then skipped: the next cadence tries again.
+  retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 },
+});
+const { sendNotification, recordAudit, nextRetrainAttempt } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1 second' },
+});
+
+/** Everything the controller carries from one run to the next (continue-as-new). */
+export interface ControllerInput {
+  readonly policy: LoadedPolicy;
+  readonly state?: PolicyState;
+  readonly paused?: ControllerStatus['paused'];
+  readonly alerts?: readonly ReceivedAlert[];
+  readonly retrain?: RunningRetrain | null;
+  readonly lastRetrain?: RetrainResult | null;
+  readonly attempts?: number;
+  readonly lastDecision?: Decision | null;
+}
+
+/** Inbound alerts kept for the alert provider: the latest per label set, at most this many. */
+const MAX_ALERTS = 200;
+
+export function controllerWorkflowId(policyName: string): string {
+  return `policy:${policyName}`;
+}
+
+export function modelOfPolicy(policy: LoadedPolicy): string {
+  return policy.instance?.model ?? policy.spec.model.name ?? policy.spec.metadata.name;
+}
+
+export async function policyControllerWorkflow(input: ControllerInput): Promise<void> {
+  const info = workflowInfo();
+  let policy = input.policy;
+  let state = input.state ?? initialState();
+  let paused = input.paused ?? null;
+  let alerts: ReceivedAlert[] = [...(input.alerts ?? [])];
+  let retrain = input.retrain ?? null;
+  let lastRetrain = input.lastRetrain ?? null;
+  let attempts = input.attempts ?? 0;
+  let lastDecision = input.lastDecision ?? null;
+  let lastError: string | null = null;
+  let phase: ControllerPhase = paused ? 'paused' : 'waiting';
+  let alertMatchers: ControllerMemo['alertMatchers'] = [];
+  // Reasons to evaluate before the cadence says so.
+  let wakeReason: 'requested' | 'alert' | null = null;
+  let evaluationsDone = 0;
+  const model = () => modelOfPolicy(policy);
+  const due = () => nextEvaluationAt(policy.spec, state, Date.now());
+
+  const status = (): ControllerStatus => ({
+    policy: policy.spec.metadata.name,
+    model: model(),
+    policyHash: policy.hash,
+    phase,
+    paused,
+    nextEvaluationAt: paused ? null : due(),
+    evaluations: state.evaluations,
+    lastDecision,
+    lastError,
+    retrain,
+    lastRetrain,
+    recentAlerts: alerts.slice(-20),
+    state,
+  });
+
+  const publish = () => {
+    upsertSearchAttributes([
+      { key: CtPolicy, value: policy.spec.metadata.name },
+      { key: CtModel, value: model() },
+      { key: CtPhase, value: retrain ? 'retraining' : phase },
+      { key: CtPolicyVersion, value: policy.hash },
+      ...(lastDecision ? [{ key: CtLastDecision, value: lastDecision.outcome }] : []),
+    ]);
+    const summary = [
+      `${policy.spec.metadata.name} → model ${model()}`,
+      paused
+        ? `paused by ${paused.by}${paused.reason ? ` (${paused.reason})` : ''}`
+        : `next evaluation ${due()}`,
+      lastDecision
+        ? `last decision #${lastDecision.evaluation} ${lastDecision.outcome}: ${lastDecision.summary}`
+        : 'not evaluated yet',
+      retrain ? `retraining: ${retrain.workflowId} (trigger ${retrain.trigger})` : null,
+      lastError ? `last error: ${lastError}` : null,
+    ]
+      .filter(Boolean)
+      .join('\n');
+    upsertMemo({ summary, alertMatchers } satisfies ControllerMemo);
+    setCurrentDetails(summary);
+  };
+
+  // ---- messages -------------------------------------------------------------
+
+  setHandler(statusQuery, status);
+
+  setHandler(
+    applyPolicyUpdate,
+    (next: LoadedPolicy): ApplyResult => {
+      const previousHash = policy.hash;
+      if (next.hash === previousHash) return { changed: false, previousHash, hash: next.hash };
+      policy = next;
+      publish();
+      return { changed: true, previousHash, hash: next.hash };
+    },
+    {
+      validator: (next: LoadedPolicy) => {
+        if (next?.spec?.metadata?.name !== policy.spec.metadata.name) {
+          throw new Error(
+            `this controller runs policy ${policy.spec.metadata.name}; a policy named ${String(next?.spec?.metadata?.name)} belongs to its own controller`,
+          );
+        }
+        const checked = loadPolicyData(next.spec, next.file);
+        if (!checked.ok) {
+          throw new Error(
+            `the policy is invalid: ${checked.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+          );
+        }
+      },
+    },
+  );
+
+  setHandler(
+    pauseUpdate,
+    (request: OperatorRequest): ControllerStatus => {
+      paused = { by: request.by, reason: request.reason ?? '', at: new Date().toISOString() };
+      phase = 'paused';
+      publish();
+      return status();
+    },
+    {
+      validator: (request: OperatorRequest) => {
+        if (!request?.by) throw new Error('say who pauses the policy (by)');
+        if (paused) throw new Error(`already paused by ${paused.by} at ${paused.at}`);
+      },
+    },
+  );
+
+  setHandler(
+    resumeUpdate,
+    (_request: OperatorRequest): ControllerStatus => {
+      paused = null;
+      phase = 'waiting';
+      publish();
+      return status();
+    },
+    {
+      validator: (request: OperatorRequest) => {
+        if (!request?.by) throw new Error('say who resumes the policy (by)');
+        if (!paused) throw new Error('the policy is not paused');
+      },
+    },
+  );
+
+  setHandler(
+    evaluateNowUpdate,
+    async (_request: OperatorRequest): Promise<Decision> => {
+      const before = evaluationsDone;
+      wakeReason = 'requested';
+      await condition(() => evaluationsDone > before);
+      if (!lastDecision || lastError)
+        throw ApplicationFailure.nonRetryable(`evaluation failed: ${lastError}`);
+      return lastDecision;
+    },
+    {
+      validator: (request: OperatorRequest) => {
+        if (!request?.by) throw new Error('say who asks for the evaluation (by)');
+        if (paused) throw new Error(`the policy is paused (by ${paused.by}); resume it first`);
+      },
+    },
+  );
+
+  setHandler(alertSignal, (received: ReceivedAlert[]) => {
+    alerts = [...alerts, ...received].slice(-MAX_ALERTS);
+    if (!paused) wakeReason ??= 'alert';
+  });
+
+  setHandler(retrainFinishedSignal, (result: RetrainResult) => {
+    if (retrain && result.workflowId !== retrain.workflowId) {
+      log.warn('finish signal from a retrain this controller is not waiting for', { result });
+    }
+    lastRetrain = result;
+    retrain = null;
+    state = retrainFinished(state, { at: result.at, outcome: result.outcome });
+    publish();
+  });
+
+  // ---- acting on a decision ---------------------------------------------------
+
+  const auditBase = () => ({
+    model: model(),
+    policy: policy.spec.metadata.name,
+    policyVersion: policy.hash,
+    workflowId: info.workflowId,
+    workflowRun: info.runId,
+  });
+
+  async function notify(decision: Decision, action: Action): Promise<void> {
+    const receivers = Object.fromEntries(
+      action.notify.flatMap((name) => (policy.spec.notify[name] ? [[name, policy.spec.notify[name]]] : [])),
+    );
+    if (Object.keys(receivers).length === 0) return;
+    const event = action.kind === 'resolve' || action.kind === 'alert' ? 'alert' : action.kind;
+    const results = await sendNotification({
+      receivers,
+      notification: {
+        event,
+        policy: policy.spec.metadata.name,
+        model: model(),
+        name: action.origin,
+        severity: action.severity,
+        status: action.kind === 'resolve' ? 'resolved' : 'firing',
+        summary: decision.summary,
+        description: action.explanation,
+        startsAt: decision.at,
+        labels: { evaluation: String(decision.evaluation) },
+      },
+    });
+    await recordAudit({
+      ...auditBase(),
+      step: `notify:${decision.evaluation}:${decision.at}:${action.origin}:${action.kind}`,
+      kind: 'notification',
+      outcome: results.every((r) => r.delivered || r.skipped) ? 'delivered' : 'failed',
+      recordedAt: decision.at,
+      details: { action: action.kind, origin: action.origin, results },
+    });
+  }
+
+  async function startRetrain(decision: Decision, action: Action): Promise<void> {
+    const training = policy.spec.training;
+    if (!training)
+      throw new Error(`trigger ${action.origin} asks for a retrain, but the policy has no training section`);
+    const attempt = await nextRetrainAttempt({
+      policy: policy.spec.metadata.name,
+      experiment: training.experiment,
+      atLeast: attempts + 1,
+    });
+    attempts = attempt;
+    const workflowId = `retrain:${policy.spec.metadata.name}:${attempt}`;
+    await startChild(retrainWorkflow, {
+      workflowId,
+      args: [
+        {
+          policy,
+          trigger: action.origin,
+          attempt,
+          controllerWorkflowId: info.workflowId,
+          decidedAt: decision.at,
+          evaluation: decision.evaluation,
+          explanation: action.explanation,
+        },
+      ],
+      // The controller continues-as-new while a retrain runs: the child must outlive this run.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `retrain ${attempt} of ${policy.spec.metadata.name} (trigger ${action.origin})`,
+      searchAttributes: { CtPolicy: [policy.spec.metadata.name], CtModel: [model()], CtPhase: ['starting'] },
+    });
+    retrain = { workflowId, attempt, trigger: action.origin, startedAt: decision.at };
+    await recordAudit({
+      ...auditBase(),
+      step: `retrain-started:${decision.evaluation}:${decision.at}`,
+      kind: 'retrain.started',
+      outcome: 'started',
+      recordedAt: decision.at,
+      details: {
+        retrainWorkflowId: workflowId,
+        attempt,
+        trigger: action.origin,
+        explanation: action.explanation,
+      },
+    });
+  }
+
+  async function act(decision: Decision): Promise<void> {
+    for (const action of decision.actions) {
+      if (action.status !== 'act') continue;
+      if (action.kind === 'retrain') {
+        try {
+          await startRetrain(decision, action);
+        } catch (error) {
+          // Not started: release the in-flight guard so a later evaluation can decide again.
+          lastError = `could not start the retrain: ${(error as Error).message}`;
+          state = retrainFinished(state, { at: decision.at, outcome: 'failed' });
+          await recordAudit({
+            ...auditBase(),
+            step: `retrain-not-started:${decision.evaluation}:${decision.at}`,
+            kind: 'retrain.failed',
+            outcome: 'failed',
+            recordedAt: decision.at,
+            details: { trigger: action.origin, error: lastError },
+          });
+        }
+      }
+      // Rollback is carried out by the promotion flow (the retrain workflow's bake watch).
+      await notify(decision, action);
+    }
+  }
+
+  async function evaluateOnce(reason: 'schedule' | 'requested' | 'alert'): Promise<void> {
+    phase = 'evaluating';
+    const at = new Date().toISOString();
+    try {
+      const result = await evaluatePolicy({
+        policy,
+        state,
+        at,
+        alerts,
+        workflowId: info.workflowId,
+        workflowRun: info.runId,
+        reason,
+      });
+      state = result.nextState;
+      lastDecision = result.decision;
+      alertMatchers = result.alertMatchers;
+      lastError = null;
+      await act(result.decision);
+    } catch (error) {
+      // Measurements never fail an evaluation (they are inconclusive); this is
+      // the evaluation itself failing, e.g. the audit history unreachable.
+      lastError = (error as Error).message;
+      log.error('evaluation failed; the next one is at the cadence', { error: lastError });
+      // Move the cadence on so a failing evaluation is not retried in a tight loop.
+      state = { ...state, lastEvaluatedAt: at };
+    } finally {
+      evaluationsDone++;
+      phase = paused ? 'paused' : 'waiting';
+      publish();
+    }
+  }
+
+  // ---- the loop -------------------------------------------------------------
+
+  publish();
+  for (;;) {
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof policyControllerWorkflow>({
+        policy,
+        state,
+        paused,
+        alerts,
+        retrain,
+        lastRetrain,
+        attempts,
+        lastDecision,
+      });
+    }
+    const waitMs = paused ? undefined : Math.max(0, Date.parse(due()) - Date.now());
+    const woken =
+      waitMs === undefined
+        ? await condition(() => wakeReason !== null || workflowInfo().continueAsNewSuggested).then(() => true)
+        : await condition(() => wakeReason !== null || workflowInfo().continueAsNewSuggested, waitMs);
+    if (paused) {
+      // An alert while paused is kept (for the next evaluation) but does not evaluate.
+      if (wakeReason === 'alert') wakeReason = null;
+      if (wakeReason === null) continue;
+    }
+    const reason = woken && wakeReason ? wakeReason : 'schedule';
+    wakeReason = null;
+    if (!woken || reason !== 'schedule') await evaluateOnce(reason);
+  }
+}

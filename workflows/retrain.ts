@@ -1,0 +1,315 @@
+// One retraining attempt (`retrain:<policy>:<attempt>`): the training request
+// as an MLflow run, training through the policy's launcher, the offline
+// acceptance gates, and the candidate registered with the `challenger`
+// alias. Every step is audited; a failure leaves the registry as it was and
+// says why — in the audit history, in the result, and to the controller.
+//
+// Safe to retry and to reset: every activity finds what an earlier attempt
+// did (the run by its tag, the version by its run id, the audit row by its
+// step) instead of doing it twice.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities, TrainingWorkerActivities } from '../activities/index.ts';
+import type { FinishedRun, TrainingRunRef } from '../activities/training/training-runs.ts';
+import { checkAcceptance } from '../policies/acceptance.ts';
+import { durationMs } from '../policies/duration.ts';
+import type { LoadedPolicy } from '../policies/loader.ts';
+import { templateValues } from '../policies/requests.ts';
+import { renderText } from '../policies/template.ts';
+import {
+  type RetrainPhase,
+  type RetrainProgress,
+  type RetrainResult,
+  retrainFinishedSignal,
+  retrainProgressQuery,
+} from './messages.ts';
+import { CtPhase } from './search-attributes.ts';
+
+export interface RetrainInput {
+  readonly policy: LoadedPolicy;
+  readonly trigger: string;
+  readonly attempt: number;
+  readonly controllerWorkflowId: string;
+  readonly decidedAt: string;
+  readonly evaluation: number;
+  readonly explanation: string;
+}
+
+const steps = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+  },
+});
+
+/** Task queue of the training workers: the orchestrator's, with `-training` appended. */
+export function trainingTaskQueue(orchestratorQueue: string): string {
+  return `${orchestratorQueue}-training`;
+}
+
+const modelOf = (policy: LoadedPolicy) =>
+  policy.instance?.model ?? policy.spec.model.name ?? policy.spec.metadata.name;
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof ActivityFailure && error.cause instanceof TimeoutFailure;
+}
+
+export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResult> {
+  const info = workflowInfo();
+  const policy = input.policy;
+  const training = policy.spec.training;
+  const model = modelOf(policy);
+  const progress: {
+    phase: RetrainPhase;
+    runId?: string;
+    version?: string;
+    steps: RetrainProgress['steps'][number][];
+  } = {
+    phase: 'starting',
+    steps: [],
+  };
+  setHandler(retrainProgressQuery, () => ({ ...progress, steps: [...progress.steps] }));
+
+  const phase = (next: RetrainPhase) => {
+    progress.phase = next;
+    upsertSearchAttributes([{ key: CtPhase, value: next }]);
+  };
+
+  /** Audits one step and keeps it in the progress the query shows. */
+  const record = async (
+    step: string,
+    kind: string,
+    outcome: string,
+    detail: string,
+    extra: Record<string, unknown> = {},
+  ) => {
+    const at = new Date().toISOString();
+    progress.steps.push({ step, at, outcome, detail });
+    await steps.recordAudit({
+      model,
+      policy: policy.spec.metadata.name,
+      policyVersion: policy.hash,
+      workflowId: info.workflowId,
+      workflowRun: info.runId,
+      mlflowRunId: progress.runId,
+      step,
+      kind,
+      outcome,
+      recordedAt: at,
+      inputs: { trigger: input.trigger, attempt: input.attempt },
+      details: { detail, ...extra },
+    });
+  };
+
+  const finish = async (outcome: RetrainResult['outcome'], summary: string): Promise<RetrainResult> => {
+    const result: RetrainResult = {
+      workflowId: info.workflowId,
+      attempt: input.attempt,
+      outcome,
+      summary,
+      runId: progress.runId,
+      version: progress.version,
+      at: new Date().toISOString(),
+    };
+    try {
+      await getExternalWorkflowHandle(input.controllerWorkflowId).signal(retrainFinishedSignal, result);
+    } catch (error) {
+      // The controller may have been stopped (policy pruned): the result stands on its own.
+      log.warn('could not tell the controller', { error: (error as Error).message });
+    }
+    return result;
+  };
+
+  const fail = async (step: string, summary: string, extra: Record<string, unknown> = {}): Promise<never> => {
+    phase('failed');
+    if (progress.runId) {
+      // Leave the registry as it was: a version registered from this run and not yet aliased is removed.
+      const { discarded } = await steps.discardCandidate({ model, runId: progress.runId });
+      if (discarded.length > 0) extra = { ...extra, discardedVersions: discarded };
+      await steps.tagRun({
+        runId: progress.runId,
+        tags: { 'ctpilot.decision': 'failed', 'ctpilot.reason': summary.slice(0, 5000) },
+      });
+    }
+    await record(step, 'retrain.failed', 'failed', summary, extra);
+    await finish('failed', summary);
+    throw ApplicationFailure.nonRetryable(summary, 'RetrainFailed', extra);
+  };
+
+  if (!training) return fail('no-training', 'the policy has no training section');
+
+  await record('accepted', 'retrain.accepted', 'started', input.explanation, {
+    controller: input.controllerWorkflowId,
+    evaluation: input.evaluation,
+    decidedAt: input.decidedAt,
+  });
+
+  // ---- the training request: an MLflow run -----------------------------------
+  const values: Record<string, string> = {
+    ...templateValues(
+      policy.spec,
+      Object.fromEntries(Object.entries(policy.instance?.tags ?? {}).map(([k, v]) => [`model.tags.${k}`, v])),
+    ),
+    'model.name': model,
+    trigger: input.trigger,
+    attempt: String(input.attempt),
+  };
+  const parameters = Object.fromEntries(
+    Object.entries(training.parameters).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? renderText(v, values) : v,
+    ]),
+  );
+  const request = {
+    experiment: renderText(training.experiment, values),
+    policy: policy.spec.metadata.name,
+    policyVersion: policy.hash,
+    model,
+    trigger: input.trigger,
+    workflowId: info.workflowId,
+    attempt: input.attempt,
+    parameters,
+  };
+  let run: TrainingRunRef;
+  try {
+    run = await steps.ensureTrainingRun(request);
+  } catch (error) {
+    return fail('training-request', `could not create the training run: ${(error as Error).message}`);
+  }
+  progress.runId = run.runId;
+  await record(
+    'training-requested',
+    'training.requested',
+    run.created ? 'created' : 'found',
+    `MLflow run ${run.runId}`,
+    {
+      experimentId: run.experimentId,
+      parameters,
+    },
+  );
+
+  // ---- training ----------------------------------------------------------------
+  phase('training');
+  const timeoutMs = durationMs(training.timeout);
+  const launcher = training.launcher;
+  let finished: FinishedRun;
+  try {
+    if (launcher.webhook) {
+      await steps.launchWebhookTraining({ webhook: launcher.webhook, run, request });
+    } else {
+      const jobs = proxyActivities<TrainingWorkerActivities>({
+        taskQueue: trainingTaskQueue(info.taskQueue),
+        // The whole job must end within the policy's timeout; a dead training
+        // worker is noticed by its missing heartbeats, and the next attempt
+        // adopts the still-running job rather than starting another.
+        scheduleToCloseTimeout: timeoutMs,
+        startToCloseTimeout: timeoutMs,
+        heartbeatTimeout: '1 minute',
+        retry: { initialInterval: '5 seconds', maximumInterval: '1 minute' },
+      });
+      const job = await jobs.runTrainingJob({ runId: run.runId, launcher, parameters });
+      await record(
+        'training-ended',
+        'training.ended',
+        job.status.toLowerCase(),
+        `exit code ${job.exitCode}`,
+        {
+          adopted: job.adopted,
+          alreadyFinished: job.alreadyFinished,
+          logArtifact: job.logArtifact,
+          logTail: job.logTail.slice(-4000),
+        },
+      );
+    }
+    const follow = proxyActivities<Activities>({
+      scheduleToCloseTimeout: timeoutMs,
+      startToCloseTimeout: timeoutMs,
+      heartbeatTimeout: '1 minute',
+      retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds' },
+    });
+    finished = await follow.awaitTrainingRun({ runId: run.runId });
+  } catch (error) {
+    if (isTimeout(error)) {
+      await steps.killTrainingRun({ runId: run.runId, reason: `no result within ${training.timeout}` });
+      return fail(
+        'training-timeout',
+        `training did not finish within ${training.timeout}; the run was marked KILLED`,
+      );
+    }
+    return fail('training-error', `training could not be run: ${(error as Error).message}`);
+  }
+  if (finished.status !== 'FINISHED') {
+    return fail('training-failed', `training ended ${finished.status}`, { metrics: finished.metrics });
+  }
+
+  // ---- offline acceptance gates ------------------------------------------------
+  phase('gates');
+  const champion = await steps.versionByAlias({ model, alias: policy.spec.model.aliases.champion });
+  const championMetrics = champion?.runId
+    ? (await steps.readRun({ runId: champion.runId })).metrics
+    : undefined;
+  const verdict = checkAcceptance(training.accept, finished.metrics, championMetrics);
+  await record('gates', 'gates', verdict.accepted ? 'accepted' : 'rejected', verdict.summary, {
+    gates: verdict.gates,
+    candidateMetrics: finished.metrics,
+    champion: champion
+      ? { version: champion.version, runId: champion.runId, metrics: championMetrics }
+      : null,
+  });
+  if (!verdict.accepted) {
+    phase('rejected');
+    await steps.tagRun({
+      runId: run.runId,
+      tags: { 'ctpilot.decision': 'rejected', 'ctpilot.reason': verdict.summary.slice(0, 5000) },
+    });
+    return finish('rejected', verdict.summary);
+  }
+
+  // ---- the candidate: a registered version with the challenger alias ------------
+  phase('registering');
+  let registered: Awaited<ReturnType<Activities['registerCandidate']>>;
+  try {
+    registered = await steps.registerCandidate({
+      model,
+      runId: run.runId,
+      artifactUri: finished.artifactUri,
+      modelPath: training.modelPath,
+      alias: policy.spec.model.aliases.challenger,
+      tags: {
+        'ctpilot.policy': policy.spec.metadata.name,
+        'ctpilot.policy_version': policy.hash,
+        'ctpilot.workflow_id': info.workflowId,
+        'ctpilot.trigger': input.trigger,
+        'ctpilot.decision': 'accepted',
+        'ctpilot.gates': verdict.summary.slice(0, 5000),
+      },
+    });
+  } catch (error) {
+    return fail('registration', `the candidate could not be registered: ${(error as Error).message}`);
+  }
+  progress.version = registered.version;
+  phase('registered');
+  await record(
+    'challenger-registered',
+    'challenger.registered',
+    'registered',
+    `version ${registered.version} of ${model} is the ${policy.spec.model.aliases.challenger}`,
+    { version: registered.version, created: registered.created },
+  );
+  return finish(
+    'registered',
+    `version ${registered.version} registered as ${policy.spec.model.aliases.challenger}`,
+  );
+}
