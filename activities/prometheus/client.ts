@@ -12,6 +12,8 @@ export interface PrometheusClientOptions {
   readonly bearerToken?: string;
   readonly username?: string;
   readonly password?: string;
+  /** Extra headers, e.g. a tenant header for Cortex/Mimir/Thanos (X-Scope-OrgID). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** HTTP timeout; Prometheus is also told to stop evaluating after it. */
   readonly timeoutMs?: number;
 }
@@ -233,7 +235,7 @@ export class PrometheusClient {
   constructor(options: PrometheusClientOptions) {
     this.url = options.url.replace(/\/$/, '');
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (options.bearerToken) headers.Authorization = `Bearer ${options.bearerToken}`;
     this.http = axios.create({
       baseURL: this.url,
