@@ -157,7 +157,7 @@ export async function readWindow(
       }
       for (const obj of located.objects) {
         const bytesBefore = s.bytesRead;
-        s.beginObject(obj.source.uri, obj.format === 'parquet' ? 'row' : 'line');
+        s.beginObject(obj.source.uri, obj.format === 'jsonl' ? 'line' : 'row');
         s.tick();
         await READERS[obj.format](obj, s);
         const rows = s.endObject();

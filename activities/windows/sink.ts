@@ -281,8 +281,13 @@ export class WindowSink {
 
   /** A row that could not be parsed at all. */
   reject(ref: number, reason: string): void {
+    this.rejectAt(this.at(ref), reason);
+  }
+
+  /** The same, located by the reader (CSV names the line where its parser gave up). */
+  rejectAt(at: string, reason: string): void {
     this.rejected++;
-    this.problems.add('unparseable-row', this.at(ref), reason);
+    this.problems.add('unparseable-row', at, reason);
   }
 
   summarise(reason: string): void {

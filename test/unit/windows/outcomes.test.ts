@@ -40,6 +40,23 @@ describe('window outcomes', () => {
     assert.match(p.message, /^4 rows could not be parsed and were left out \(first: .* line 3: /);
   });
 
+  it('CSV: a record with the wrong number of fields is left out with its line; type problems name the data row', async () => {
+    const uri = files.write('bad.csv', 'x,y\n1,a\n"two\nlines",b\n3\n4,c,extra\n5,d\n');
+    const r = expectOutcome(
+      await readWindow({ uri, types: { x: 'numeric' } }, {}, { columns: ['x', 'y'] }),
+      'columns',
+    );
+    assert.deepEqual(numbers(r.columns.x!.values), [1, Number.NaN, 5]);
+    const rejected = r.problems.find((p) => p.code === 'unparseable-row')!;
+    assert.deepEqual(
+      rejected.examples.map((e) => e.at),
+      [`${uri} line 5`, `${uri} line 6`],
+    );
+    assert.equal(rejected.examples[0]!.detail, 'Invalid Record Length: expect 2, got 1');
+    const mismatch = r.problems.find((p) => p.code === 'type-mismatch')!;
+    assert.deepEqual(mismatch.examples, [{ at: `${uri} row 2`, detail: '"two\\nlines"' }]);
+  });
+
   it('a file with no readable row at all is an error, not an empty window', async () => {
     const uri = files.write('binary.jsonl', 'PAR1\u0000\u0001garbage\nmore garbage\n');
     const r = expectOutcome(await readWindow({ uri }, {}, { columns: ['x'] }), 'error');
