@@ -262,7 +262,7 @@ describe('support-tickets example on the real stack', () => {
     assert.equal(scraped.kind, 'vector');
   });
 
-  it('loses accuracy after drift, measured over labelled requests only', { timeout: 180_000 }, async () => {
+  it('loses accuracy after drift, measured over labelled requests only', { timeout: 180_000 }, async (t) => {
     const settled = await waitFor(
       'a full window of pre-drift labels',
       state,
@@ -280,14 +280,19 @@ describe('support-tickets example on the real stack', () => {
     );
     driftAt = drifted.drift.changed_at;
     driftedAccuracy = drifted.accuracy ?? 1;
+    t.diagnostic(
+      `simulator accuracy over ${WINDOW} labels: ${baselineAccuracy} before drift, ${driftedAccuracy} at drift 1`,
+    );
+    // Expected about 0.88 and 0.48; the bounds sit over 3 standard errors
+    // (60 labels) away from both, so a pass is not luck and a fail is news.
     assert.ok(
-      driftedAccuracy <= baselineAccuracy - 0.2,
+      driftedAccuracy <= 0.7 && driftedAccuracy <= baselineAccuracy - 0.15,
       `accuracy ${baselineAccuracy} before drift, ${driftedAccuracy} after`,
     );
     const samples = await sim().metrics();
     assert.equal(sumOf(samples, METRICS.driftLevel), 1);
     const gauge = sumOf(samples, METRICS.accuracy);
-    assert.ok(gauge <= baselineAccuracy - 0.15, `gauge ${gauge}`);
+    assert.ok(gauge <= 0.75, `gauge ${gauge}`);
     assert.ok(sumOf(samples, METRICS.correct) < sumOf(samples, METRICS.labels));
   });
 
@@ -320,7 +325,7 @@ describe('support-tickets example on the real stack', () => {
 
   it('retrains on the drifted window through `mlflow run --run-id` and recovers', {
     timeout: 240_000,
-  }, async () => {
+  }, async (t) => {
     await waitFor(
       'enough post-drift labels to train',
       state,
@@ -329,11 +334,13 @@ describe('support-tickets example on the real stack', () => {
     );
     await sim().flush();
     const runId = await newRun('retrain');
+    const began = Date.now();
     const outcome = await runTraining({
       runId,
       parameters: { data_uri: sim().logPrefix!, since: String(driftAt), seed: 5 },
     });
     assert.ok(outcome.ok, outcome.output);
+    t.diagnostic(`mlflow run train: ${((Date.now() - began) / 1000).toFixed(1)} s wall`);
     assert.equal(outcome.summary?.run_id, runId, 'the entry point logged into the given run');
 
     const run = await mlflow.getRun(runId);
@@ -348,6 +355,7 @@ describe('support-tickets example on the real stack', () => {
     ]) {
       assert.equal(typeof metrics[key], 'number', key);
     }
+    t.diagnostic(`retrained: val_accuracy ${metrics.val_accuracy} on ${metrics.train_rows} training rows`);
     assert.ok(metrics.train_rows! >= 250, `train_rows ${metrics.train_rows}`);
     assert.ok(metrics.val_accuracy! >= 0.85, `retrained val_accuracy ${metrics.val_accuracy}`);
     assert.ok(
@@ -366,7 +374,7 @@ describe('support-tickets example on the real stack', () => {
     retrained = { runId, valAccuracy: metrics.val_accuracy!, modelId: modelId! };
   });
 
-  it('with degrade, trains a measurably worse model on the same window', { timeout: 240_000 }, async () => {
+  it('with degrade, trains a measurably worse model on the same window', { timeout: 240_000 }, async (t) => {
     const runId = await newRun('degraded');
     const outcome = await runTraining({
       runId,
@@ -375,6 +383,7 @@ describe('support-tickets example on the real stack', () => {
     assert.ok(outcome.ok, outcome.output);
     const run = await mlflow.getRun(runId);
     const metrics = Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value]));
+    t.diagnostic(`degrade 0.6: val_accuracy ${metrics.val_accuracy}`);
     assert.ok(
       metrics.val_accuracy! <= retrained.valAccuracy - 0.25,
       `degraded ${metrics.val_accuracy} vs ${retrained.valAccuracy}`,
@@ -444,13 +453,14 @@ describe('support-tickets example on the real stack', () => {
     champion = { version, runId: retrained.runId };
   });
 
-  it('recovers accuracy under the new champion', { timeout: 180_000 }, async () => {
+  it('recovers accuracy under the new champion', { timeout: 180_000 }, async (t) => {
     const recovered: SimulatorState = await waitFor(
       'a full window of labels for the new champion',
       state,
       (s) => s.labels_for_serving_version >= WINDOW,
     );
     assert.equal(recovered.model.version, champion.version);
+    t.diagnostic(`simulator accuracy under the retrained champion: ${recovered.accuracy}`);
     assert.ok(
       (recovered.accuracy ?? 0) >= driftedAccuracy + 0.2,
       `accuracy ${recovered.accuracy} after promotion, ${driftedAccuracy} before`,
