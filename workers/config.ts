@@ -91,6 +91,8 @@ export interface Config {
   readonly workerMetricsPort: number;
   /** Directory or file of policies `npm start` applies. */
   readonly policies: string;
+  /** The inbound alert endpoint (workers/alert-receiver.ts); port 0 turns it off. */
+  readonly alerts: { readonly port: number; readonly token?: string; readonly hmacSecret?: string };
 }
 
 /** Every variable ctpilot reads, with what it does: the README's table and `--help`. */
@@ -199,6 +201,21 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
     name: 'CTPILOT_LOG_LEVEL',
     default: 'warn',
     description: 'lowest log level printed on the terminal (the log file has info and up)',
+  },
+  {
+    name: 'CTPILOT_ALERTS_PORT',
+    default: '9465',
+    description: 'port of the inbound alert endpoint (POST /alerts/<source>; 0: off)',
+  },
+  {
+    name: 'CTPILOT_ALERTS_TOKEN',
+    default: 'generated into .ctpilot/alerts-token',
+    description: 'bearer token senders of alerts must present',
+  },
+  {
+    name: 'CTPILOT_ALERTS_HMAC_SECRET',
+    default: '—',
+    description: 'HMAC secret for signed alerts (X-Ctpilot-Signature), instead of or beside the token',
   },
   {
     name: 'CTPILOT_WORKER_METRICS_PORT',
@@ -325,5 +342,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workerMetricsPort: port(env, 'CTPILOT_WORKER_METRICS_PORT', 9464),
     policies: resolve(root, env.CTPILOT_POLICIES ?? 'policies'),
+    alerts: {
+      port: port(env, 'CTPILOT_ALERTS_PORT', 9465),
+      token: nonEmpty(env.CTPILOT_ALERTS_TOKEN),
+      hmacSecret: nonEmpty(env.CTPILOT_ALERTS_HMAC_SECRET),
+    },
   };
 }

@@ -13,7 +13,10 @@ export function alertmanagerBinary(): string | undefined {
   return found.stdout.trim() || undefined;
 }
 
-export async function startAlertmanager(webhookUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startAlertmanager(
+  webhookUrl: string,
+  bearerToken?: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
   const binary = alertmanagerBinary();
   if (!binary) throw new Error('Alertmanager is not installed (apt-get install prometheus-alertmanager)');
   const dir = mkdtempSync(join(tmpdir(), 'ctpilot-am-'));
@@ -29,6 +32,7 @@ export async function startAlertmanager(webhookUrl: string): Promise<{ url: stri
       '  - name: forward',
       '    webhook_configs:',
       `      - url: ${webhookUrl}`,
+      ...(bearerToken ? ['        http_config:', '          authorization:', `            credentials: ${bearerToken}`] : []),
       '',
     ].join('\n'),
   );
