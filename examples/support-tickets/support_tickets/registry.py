@@ -32,11 +32,13 @@ def resolve_alias(name: str, alias: str, client: MlflowClient | None = None) -> 
         # MLflow answers a missing model with RESOURCE_DOES_NOT_EXIST and a
         # missing alias with INVALID_PARAMETER_VALUE: both mean "not there yet".
         if error.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
-            raise AliasNotFoundError(
-                f"models:/{name}@{alias} does not exist ({error.message}). Register a first version and point "
-                f"the alias at it: `python -m support_tickets.bootstrap_champion --model-name {name}` "
-                f"(or bootstrapChampion() from examples/support-tickets/control.ts)."
-            ) from error
+            fix = (
+                f"Register a first version and point the alias at it: `python -m support_tickets.bootstrap_champion "
+                f"--model-name {name} --alias {alias}` (or bootstrapChampion() from examples/support-tickets/control.ts)."
+                if alias == "champion"
+                else "Point the alias at a version first (ctpilot sets it when a retrain registers a version)."
+            )
+            raise AliasNotFoundError(f"models:/{name}@{alias} does not exist ({error.message}). {fix}") from error
         raise
     return ResolvedVersion(
         name=name, alias=alias, version=str(found.version), run_id=found.run_id or "", source=found.source or ""

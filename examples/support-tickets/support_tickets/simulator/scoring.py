@@ -59,6 +59,8 @@ def _as_text_frame(data, shape: str) -> pandas.DataFrame:
         frame = pandas.DataFrame.from_records(data)
     else:
         frame = pandas.DataFrame({"text": list(getattr(data, "tolist", lambda: data)())})
+    if len(frame) == 0:
+        return pandas.DataFrame({"text": pandas.Series([], dtype=object)})
     if "text" not in frame.columns:
         raise BadRequest(f"{shape}: the model reads one column 'text', got columns {list(map(str, frame.columns))}; send e.g. {EXAMPLE}")
     texts = frame["text"].tolist()

@@ -111,6 +111,8 @@ class SimulatorService:
         """Predicts with the champion and logs every row; returns (predictions, ids, version)."""
         began = time.perf_counter()
         model = self.models.champion  # one read: the whole request is answered by one version
+        if len(frame) == 0:
+            return [], [], model.version  # scikit-learn refuses zero rows; the protocol allows them
         predictions = [str(p) for p in model.pyfunc.predict(frame)]
         now = time.time()
         if request_id and len(predictions) == 1:
@@ -155,6 +157,8 @@ class SimulatorService:
 
     def score_other(self, model: LoadedModel, frame: pandas.DataFrame) -> list[str]:
         """A non-serving version (shadow scoring): not logged, not production traffic."""
+        if len(frame) == 0:
+            return []
         predictions = [str(p) for p in model.pyfunc.predict(frame)]
         self.m_shadow.inc(len(predictions), model_version=model.version)
         return predictions
