@@ -3,13 +3,25 @@
 // budget (a window above 1,000,000 rows is summarised while streaming) and
 // prints one JSON line.
 //   node --import tsx bench/windows-task.ts URI|sql REPEATS
+import { readFileSync } from 'node:fs';
 import { createPool } from '../activities/postgres/pool.ts';
 import { ObjectStore } from '../activities/s3/client.ts';
 import { readWindow, type WindowResult } from '../activities/windows/index.ts';
 import { NumericSummary } from '../stats/index.ts';
 import { loadConfig } from '../workers/config.ts';
 
-const rssMb = () => process.resourceUsage().maxRSS / 1024;
+/**
+ * Peak resident set of this process's own address space (VmHWM). Not
+ * getrusage's maxRSS: on Linux that keeps the parent's peak across fork and
+ * exec, and the bench's parent holds the generated files.
+ */
+function rssMb(): number {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Number(kb) / 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS / 1024;
+}
 const [target = '', repeatsArg = '1'] = process.argv.slice(2);
 const config = loadConfig();
 const store = new ObjectStore({ ...config.s3 });

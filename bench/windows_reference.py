@@ -17,6 +17,15 @@ import pandas as pd
 
 
 def rss_mb():
+    """Peak RSS of this process's own address space (VmHWM): getrusage's ru_maxrss
+    keeps the parent's peak across fork and exec on Linux."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
