@@ -1,0 +1,125 @@
+// Records the workflow histories the replay test (test/unit/workflows/replay.test.ts)
+// replays against the current code: representative runs of every workflow,
+// captured on the real stack. Re-record only when a workflow change is meant
+// to break compatibility (and then version the workflow instead, when
+// running executions must survive it).
+//
+//   node --import tsx test/histories/record.ts
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { stringify } from 'yaml';
+import { migrate } from '../../activities/postgres/migrate.ts';
+import { temporalCli } from '../../infra/stack/services/temporal.ts';
+import { loadPolicy, type LoadedPolicy } from '../../policies/loader.ts';
+import { createClients } from '../../workers/clients.ts';
+import { loadConfig } from '../../workers/config.ts';
+import { createOrchestratorWorker, createTrainingWorker } from '../../workers/orchestrator.ts';
+import { applyPolicies } from '../../workers/policy-sync.ts';
+import { evaluateNowUpdate, pauseUpdate, resumeUpdate, statusQuery } from '../../workflows/messages.ts';
+import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
+import { stackCheckWorkflow } from '../../workflows/stack-check.ts';
+import { quietTemporalRuntime, uniqueName } from '../support/env.ts';
+import { startTestStack } from '../support/test-stack.ts';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const PROJECT = here('../fixtures/training/project');
+
+function policy(name: string, accuracy: string, parameters: Record<string, number>): LoadedPolicy {
+  const loaded = loadPolicy(
+    stringify({
+      apiVersion: 'ctpilot/v1',
+      kind: 'RetrainingPolicy',
+      metadata: { name },
+      model: { name: `${name}-model` },
+      evaluate: { every: '1h' },
+      metrics: { accuracy: { prometheus: { query: accuracy }, objective: { min: 0.9 } } },
+      triggers: { drop: { when: 'accuracy.breached', for: 1, action: 'retrain' } },
+      guards: { cooldown: '1h' },
+      training: {
+        experiment: `${name}-training`,
+        launcher: { mlflowProject: { uri: PROJECT, entryPoint: 'train' } },
+        parameters,
+        timeout: '5m',
+        accept: [{ metric: 'val_accuracy', min: 0.9 }],
+      },
+    }),
+    `${name}.yaml`,
+  );
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+  return loaded.policy;
+}
+
+/** The history as the Temporal CLI exports it (`temporal workflow show --output json`), which replays read. */
+async function save(name: string, handle: WorkflowHandle): Promise<void> {
+  const shown = spawnSync(
+    temporalCli(config),
+    ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', config.temporal.address],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (shown.status !== 0) throw new Error(`temporal workflow show failed: ${shown.stderr}`);
+  const history = JSON.parse(shown.stdout) as { events: unknown[] };
+  writeFileSync(here(`./${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+  console.log(`recorded ${name}.json (${history.events.length} events)`);
+}
+
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('timed out');
+}
+
+const stack = await startTestStack();
+Object.assign(process.env, stack.env);
+quietTemporalRuntime();
+const config = loadConfig();
+const clients = createClients(config);
+await migrate(clients.pool);
+const taskQueue = uniqueName('record');
+const orchestrator = await createOrchestratorWorker(config, clients, { taskQueue });
+const training = await createTrainingWorker(config, clients, { taskQueue });
+const running = Promise.all([orchestrator.worker.run(), training.worker.run()]);
+const connection = await Connection.connect({ address: config.temporal.address });
+const client = new Client({ connection, namespace: config.temporal.namespace });
+try {
+  await save('stack-check', await client.workflow.start(stackCheckWorkflow, { workflowId: uniqueName('stack-check'), taskQueue, args: [{}] }).then(async (h) => (await h.result(), h)));
+
+  // A controller's life: healthy, decays, retrains (success), held by cooldown, paused and resumed.
+  const name = uniqueName('recorded');
+  await applyPolicies(client, [policy(name, 'vector(0.95)', { quality: 0.95 })], { taskQueue });
+  const controller = client.workflow.getHandle(controllerWorkflowId(name));
+  await until(async () => (await controller.query(statusQuery)).lastDecision ?? undefined);
+  await applyPolicies(client, [policy(name, 'vector(0.5)', { quality: 0.95 })], { taskQueue });
+  await controller.executeUpdate(evaluateNowUpdate, { args: [{ by: 'recorder' }] });
+  const retrainId = (await controller.query(statusQuery)).retrain!.workflowId;
+  const retrain = client.workflow.getHandle(retrainId);
+  await retrain.result();
+  await until(async () => ((await controller.query(statusQuery)).retrain === null ? true : undefined));
+  await controller.executeUpdate(evaluateNowUpdate, { args: [{ by: 'recorder' }] });
+  await controller.executeUpdate(pauseUpdate, { args: [{ by: 'recorder', reason: 'recording' }] });
+  await controller.executeUpdate(resumeUpdate, { args: [{ by: 'recorder' }] });
+  await save('retrain-registered', retrain);
+  await save('controller-lifecycle', controller);
+  await controller.terminate('recorded');
+
+  // A retrain whose training fails.
+  const failing = uniqueName('recorded-failing');
+  await applyPolicies(client, [policy(failing, 'vector(0.1)', { fail: 2 })], { taskQueue });
+  const failingController = client.workflow.getHandle(controllerWorkflowId(failing));
+  const failedId = await until(async () => (await failingController.query(statusQuery)).retrain?.workflowId);
+  const failed = client.workflow.getHandle(failedId);
+  await failed.result().catch(() => undefined);
+  await save('retrain-failed', failed);
+  await failingController.terminate('recorded');
+} finally {
+  orchestrator.worker.shutdown();
+  training.worker.shutdown();
+  await running;
+  await connection.close();
+  await clients.close();
+  await stack.stop();
+}
