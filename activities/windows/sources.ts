@@ -21,10 +21,22 @@ export interface ByteSource {
 /** Counts every byte a source hands out, for the window's `bytesRead`. */
 export type ByteCounter = (n: number) => void;
 
-async function* counted(body: AsyncIterable<Uint8Array>, count: ByteCounter): AsyncGenerator<Uint8Array> {
-  for await (const chunk of body) {
-    count(chunk.byteLength);
-    yield chunk;
+/** Counts bytes as they pass, and names the object when the connection breaks mid-stream. */
+async function* counted(
+  body: AsyncIterable<Uint8Array>,
+  count: ByteCounter,
+  uri: string,
+): AsyncGenerator<Uint8Array> {
+  let n = 0;
+  try {
+    for await (const chunk of body) {
+      n += chunk.byteLength;
+      count(chunk.byteLength);
+      yield chunk;
+    }
+  } catch (e) {
+    if (e instanceof WindowReadError) throw e;
+    throw new WindowReadError(`reading ${uri} failed after ${n} bytes: ${(e as Error).message}`);
   }
 }
 
@@ -61,11 +73,11 @@ export function s3Source(
     },
     async stream() {
       const { body } = await store.openRead(uri).catch(notFound);
-      return counted(body, count);
+      return counted(body, count, uri);
     },
     async read(start, end) {
       const { body } = await store.openRead(uri, { start, end }).catch(notFound);
-      return collect(counted(body, count), end - start);
+      return collect(counted(body, count, uri), end - start);
     },
   };
 }
@@ -84,7 +96,7 @@ export function fileSource(path: string, count: ByteCounter): ByteSource {
     },
     async stream() {
       await stat(path).catch(fail);
-      return counted(createReadStream(path, { highWaterMark: 1 << 20 }), count);
+      return counted(createReadStream(path, { highWaterMark: 1 << 20 }), count, uri);
     },
     async read(start, end) {
       const handle = await open(path, 'r').catch(fail);
@@ -132,7 +144,7 @@ export function httpSource(url: string, count: ByteCounter): ByteSource {
     },
     async stream() {
       const res = await get();
-      return counted((res.body ?? []) as AsyncIterable<Uint8Array>, count);
+      return counted((res.body ?? []) as AsyncIterable<Uint8Array>, count, uri);
     },
     async read(start, end) {
       if (end === start) return new Uint8Array();
@@ -143,7 +155,7 @@ export function httpSource(url: string, count: ByteCounter): ByteSource {
           `${uri} does not answer range requests (HTTP ${res.status}), which Parquet needs`,
         );
       }
-      return collect(counted((res.body ?? []) as AsyncIterable<Uint8Array>, count), end - start);
+      return collect(counted((res.body ?? []) as AsyncIterable<Uint8Array>, count, uri), end - start);
     },
   };
 }

@@ -282,6 +282,13 @@ describe('windows over HTTP', () => {
   let requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(`${req.url} ${req.headers.range ?? ''}`);
+    if (req.url === '/broken.jsonl') {
+      // A connection that breaks mid-body.
+      res.writeHead(200, { 'content-length': 100_000 });
+      res.write('{"x":1}\n{"x":2}\n');
+      setImmediate(() => res.destroy());
+      return;
+    }
     let body: Buffer;
     try {
       body = readFileSync(`${fixtures}${req.url!.slice(1)}`);
@@ -302,7 +309,7 @@ describe('windows over HTTP', () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('reads Parquet by range requests and reports a 404 as a missing object', async () => {
+  it('reads Parquet by range requests; a 404 is a missing object, a broken connection an error naming it', async () => {
     requests = [];
     const r = expectOutcome(
       await readWindow({ uri: `${base}typed-snappy.parquet` }, {}, { columns: ['amount'] }),
@@ -313,6 +320,11 @@ describe('windows over HTTP', () => {
       requests.every((q) => /bytes=\d+-\d+$/.test(q)),
       requests.join('; '),
     );
+    const broken = expectOutcome(
+      await readWindow({ uri: `${base}broken.jsonl` }, {}, { columns: ['x'] }),
+      'error',
+    );
+    assert.match(broken.message, new RegExp(`^reading ${base}broken\\.jsonl failed after 16 bytes: `));
     const gone = expectOutcome(
       await readWindow({ uri: `${base}gone.parquet` }, {}, { columns: ['amount'] }),
       'error',
