@@ -57,7 +57,7 @@ describe('ctpilot apply, diff and audit on the real stack', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const ours = (changes: Array<{ policy: string }>) =>
+  const ours = <C extends { policy: string }>(changes: C[]): C[] =>
     changes.filter((c) => c.policy === a || c.policy === b);
 
   it('diff shows what apply would do; --exit-code fails while something is pending', async () => {
