@@ -42,6 +42,12 @@ export function createRegistryActivities({ mlflow }: { mlflow: MlflowClient }) {
       runId: string;
       artifactUri: string;
       modelPath: string;
+      /**
+       * The logged model's id (MLflow 3). Registering it by id is what makes
+       * the version loadable; without one (MLflow 2-style runs), the version
+       * points at `<artifactUri>/<modelPath>`.
+       */
+      modelId?: string;
       alias: string;
       tags: Readonly<Record<string, string>>;
       readyTimeoutMs?: number;
@@ -57,8 +63,11 @@ export function createRegistryActivities({ mlflow }: { mlflow: MlflowClient }) {
         existing ??
         (await mlflow.createModelVersion({
           name: input.model,
-          source: `${input.artifactUri.replace(/\/$/, '')}/${input.modelPath}`,
+          source: input.modelId
+            ? `models:/${input.modelId}`
+            : `${input.artifactUri.replace(/\/$/, '')}/${input.modelPath}`,
           runId: input.runId,
+          modelId: input.modelId,
           tags: input.tags,
         }));
       const ready = await mlflow.waitForModelVersionReady(input.model, version.version, {

@@ -286,6 +286,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
       runId: run.runId,
       artifactUri: finished.artifactUri,
       modelPath: training.modelPath,
+      modelId: finished.modelIds[0],
       alias: policy.spec.model.aliases.challenger,
       tags: {
         'ctpilot.policy': policy.spec.metadata.name,

@@ -449,6 +449,8 @@ export class MlflowClient {
     name: string;
     source: string;
     runId?: string;
+    /** MLflow 3 logged model id (`m-…`); with it, source is `models:/<id>`. */
+    modelId?: string;
     tags?: Readonly<Record<string, string>>;
     description?: string;
   }): Promise<ModelVersion> {
@@ -460,6 +462,7 @@ export class MlflowClient {
         name: input.name,
         source: input.source,
         run_id: input.runId,
+        model_id: input.modelId,
         tags: toKeyValues(input.tags),
         description: input.description,
       },

@@ -57,6 +57,12 @@ export const runSchema = z.object({
       tags: z.array(keyValue).default([]),
     })
     .default({ metrics: [], params: [], tags: [] }),
+  /** MLflow 3: models logged by the run (`mlflow.<flavor>.log_model`), by id. */
+  outputs: z
+    .object({
+      model_outputs: z.array(z.object({ model_id: z.string(), step: int64.optional() })).default([]),
+    })
+    .default({ model_outputs: [] }),
 });
 export type Run = z.infer<typeof runSchema>;
 

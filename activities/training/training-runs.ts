@@ -45,6 +45,8 @@ export interface FinishedRun {
   /** Latest value of each metric logged on the run (MLflow's ±MAX_VALUE for infinities kept as is). */
   readonly metrics: Readonly<Record<string, number>>;
   readonly artifactUri: string;
+  /** MLflow 3: ids of the models the run logged, the last one first. */
+  readonly modelIds: readonly string[];
 }
 
 export interface WebhookLauncher {
@@ -170,6 +172,7 @@ export function createTrainingRunActivities({ mlflow }: { mlflow: MlflowClient }
             status: run.info.status,
             metrics: latestMetrics(run.data.metrics),
             artifactUri: run.info.artifact_uri ?? '',
+            modelIds: run.outputs.model_outputs.map((o) => o.model_id).reverse(),
           };
         }
         context.heartbeat({ status: run.info.status });

@@ -146,7 +146,12 @@ function describe(report: ServiceReport): string {
  * this call started and rethrows, so nothing is left half up.
  */
 export async function startStack(config: Config, options: StartOptions = {}): Promise<RunningStack> {
-  const selected = SERVICES.filter((s) => !options.only || options.only.includes(s.name));
+  // A service comes with the ones it needs (MLflow needs S3).
+  const wanted = new Set(options.only ?? SERVICES.map((s) => s.name));
+  for (const service of [...SERVICES].reverse()) {
+    if (wanted.has(service.name)) for (const need of service.after) wanted.add(need);
+  }
+  const selected = SERVICES.filter((s) => wanted.has(s.name));
   const pending = new Map<ServiceName, Promise<ServiceReport>>();
   for (const service of selected) {
     const needs = service.after.map((name) => pending.get(name)).filter((p) => p !== undefined);
