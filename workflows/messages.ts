@@ -107,3 +107,44 @@ export interface ControllerMemo {
     readonly match: Readonly<Record<string, string>>;
   }>;
 }
+
+// ---- approval, promotion and rollback (the retraining workflow and the controller) ----
+
+export interface ApprovalRequest {
+  /** Who decides; recorded in the audit history. */
+  readonly by: string;
+  readonly reason?: string;
+  /** The challenger version being decided on; a decision about another (stale) version is refused. */
+  readonly version?: string;
+}
+
+export interface ApprovalDecision {
+  readonly decision: 'approved' | 'rejected';
+  readonly by: string;
+  readonly reason: string;
+  readonly version: string;
+  readonly at: string;
+}
+
+/** Manual approval of the challenger a retraining workflow is waiting on (`ctpilot approve`). */
+export const approveUpdate = defineUpdate<ApprovalDecision, [ApprovalRequest]>('approve');
+/** Manual rejection of that challenger (`ctpilot reject`). */
+export const rejectUpdate = defineUpdate<ApprovalDecision, [ApprovalRequest]>('reject');
+
+export interface RollbackRequest {
+  readonly by: string;
+  readonly reason: string;
+  /** The version to put back; default: the champion before the last promotion. */
+  readonly toVersion?: string;
+}
+
+export interface RollbackResult {
+  readonly fromVersion: string;
+  readonly toVersion: string;
+  readonly at: string;
+  readonly by: string;
+  readonly reason: string;
+}
+
+/** Points the champion alias back (`ctpilot rollback`), on the policy's controller. */
+export const rollbackUpdate = defineUpdate<RollbackResult, [RollbackRequest]>('rollback');
