@@ -94,6 +94,10 @@ export type RetrainPhase =
   | 'gates'
   | 'registering'
   | 'registered'
+  | 'shadow'
+  | 'awaiting-approval'
+  | 'promoting'
+  | 'promoted'
   | 'rejected'
   | 'failed';
 
