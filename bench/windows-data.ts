@@ -38,7 +38,7 @@ async function writeText(
   await once(out, 'finish');
 }
 
-function writeParquet(path: string, rows: number) {
+async function writeParquet(path: string, rows: number) {
   const GROUP = 100_000;
   const group = (start: number) => {
     const n = Math.min(GROUP, rows - start);
@@ -56,10 +56,11 @@ function writeParquet(path: string, rows: number) {
     writer: fileWriter(path),
     schema: schemaFromColumnData({ columnData: first }),
   });
-  writer.write({ columnData: first, rowGroupSize: GROUP });
+  // write/finish return a promise only for writers that flush asynchronously; awaiting covers both.
+  await writer.write({ columnData: first, rowGroupSize: GROUP });
   for (let start = GROUP; start < rows; start += GROUP)
-    writer.write({ columnData: group(start), rowGroupSize: GROUP });
-  writer.finish();
+    await writer.write({ columnData: group(start), rowGroupSize: GROUP });
+  await writer.finish();
 }
 
 export async function generate(dir: string, rows: number) {
@@ -68,7 +69,7 @@ export async function generate(dir: string, rows: number) {
     const r = benchRow(i);
     return `${r.ts},${r.amount},${r.qty},${r.country},${r.user}`;
   });
-  writeParquet(join(dir, 'window.parquet'), rows);
+  await writeParquet(join(dir, 'window.parquet'), rows);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -249,7 +249,6 @@ triggers:
 
     it('placeholders in the SQL text are refused: values go in params', async () => {
       const r = expectOutcome(
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the mistake under test
         await readWindow({ sql: "SELECT amount FROM t WHERE at >= '{{ window.from }}'" }, deps(), {
           columns: ['amount'],
         }),
@@ -303,8 +302,8 @@ triggers:
         readFile: async () => '',
       });
       const r = expectOutcome(
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference, as a policy writes it
         await readWindow(
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference, as a policy writes it
           { sql: `SELECT qty FROM ${table} LIMIT 5`, connection: '${env:WINDOW_DB}' },
           { secrets },
           {
