@@ -1,0 +1,193 @@
+// The backtest's pure parts: range results read back per step, the evaluator
+// carried in simulated time (persistence, cooldown, a retrain in flight,
+// maintenance), the summary and the report.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { replay } from '../../../activities/backtest/engine.ts';
+import { metricsOfOrigin, renderReport, summarise } from '../../../activities/backtest/index.ts';
+import { outcomesAt, referenceAt } from '../../../activities/backtest/range-series.ts';
+import { chunksOf, stepsOf } from '../../../activities/backtest/timeline.ts';
+import type { BacktestResult } from '../../../activities/backtest/types.ts';
+import type { QueryResult } from '../../../activities/prometheus/client.ts';
+import { loadPolicyOrThrow } from '../../../policies/loader.ts';
+import { type Measurement, outcomeOf } from '../../../policies/measurement.ts';
+
+const MIN = 60_000;
+const T0 = Date.parse('2026-01-05T00:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const policy = (guards: string) =>
+  loadPolicyOrThrow(
+    `apiVersion: ctpilot/v1
+kind: RetrainingPolicy
+metadata: { name: p }
+model: { name: m }
+evaluate: { every: 5m }
+metrics:
+  precision:
+    prometheus: { query: 'avg(precision)' }
+    objective: { min: 0.9 }
+triggers:
+  decay: { when: precision.breached, for: 2, action: retrain }
+${guards}
+training:
+  experiment: e
+  launcher: { mlflowProject: { uri: ./x } }
+`,
+    'p.yaml',
+  );
+
+/** Precision per step: a function of the step's instant. */
+const measure =
+  (value: (at: number) => number) =>
+  (at: number): Measurement[] => [
+    {
+      metric: 'precision',
+      provider: 'prometheus',
+      takenAt: iso(at),
+      dataAt: iso(at),
+      source: {},
+      outcome: outcomeOf(value(at)),
+    },
+  ];
+
+const matrix = (series: Array<Array<[number, number]>>): QueryResult => ({
+  kind: 'matrix',
+  warnings: [],
+  series: series.map((points) => ({
+    labels: {},
+    points: points.map(([t, v]) => ({ timestamp: t / 1000, value: v })),
+  })),
+});
+
+describe('range results per step', () => {
+  it('gives what an instant query would: a value, no data, NaN, several series, an error', () => {
+    const at = [T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN];
+    const out = outcomesAt(
+      [
+        {
+          fromMs: T0,
+          toMs: T0 + 3 * MIN,
+          result: matrix([
+            [
+              [T0, 0.95],
+              [T0 + 2 * MIN, Number.NaN],
+              [T0 + 3 * MIN, 1],
+            ],
+            [[T0 + 3 * MIN, 2]],
+          ]),
+        },
+      ],
+      at,
+    );
+    assert.deepEqual(out.get(T0), { kind: 'value', value: 0.95 });
+    assert.equal(out.get(T0 + MIN)?.kind, 'noData');
+    assert.deepEqual(out.get(T0 + 2 * MIN), { kind: 'nonFinite', value: 'NaN' });
+    assert.match((out.get(T0 + 3 * MIN) as { message: string }).message, /2 series/);
+    const failed = outcomesAt(
+      [{ fromMs: T0, toMs: T0, result: { kind: 'error', error: 'bad_data', message: 'parse error' } }],
+      [T0],
+    );
+    assert.deepEqual(failed.get(T0), { kind: 'error', message: 'Prometheus bad_data: parse error' });
+  });
+
+  it('takes a learned reference from the wide query’s points inside the lookback', () => {
+    const pieces = [
+      {
+        fromMs: T0,
+        toMs: T0 + 10 * MIN,
+        result: matrix([Array.from({ length: 11 }, (_, i) => [T0 + i * MIN, i] as [number, number])]),
+      },
+    ];
+    assert.deepEqual(referenceAt(pieces, T0 + 10 * MIN, 3 * MIN), { values: [7, 8, 9, 10] });
+    assert.deepEqual(referenceAt([], T0, MIN), { error: 'the reference period has no data' });
+  });
+
+  it('cuts long spans into queries of at most 11,000 points on the same grid', () => {
+    const span = { fromMs: T0, toMs: T0 + 25_000 * MIN, stepMs: MIN };
+    const chunks = chunksOf(span);
+    assert.equal(chunks.length, 3);
+    assert.equal(chunks[1]?.fromMs, T0 + 11_000 * MIN);
+    assert.equal(chunks.at(-1)?.toMs, T0 + 25_000 * MIN);
+    assert.equal(stepsOf({ fromMs: T0, toMs: T0 + 9 * MIN, stepMs: 5 * MIN }).length, 2);
+  });
+});
+
+describe('replay in simulated time', () => {
+  const steps = stepsOf({ fromMs: T0, toMs: T0 + 4 * 60 * MIN, stepMs: 5 * MIN });
+  const bad = (at: number) => (at >= T0 + 60 * MIN ? 0.8 : 0.95);
+
+  it('retrains once persistence is met, then the cooldown holds it back', async () => {
+    const records = await replay(policy('guards: { cooldown: 2h }'), steps, measure(bad));
+    const s = summarise(records);
+    assert.deepEqual(
+      s.wouldAct.map((w) => w.at),
+      [iso(T0 + 65 * MIN), iso(T0 + 185 * MIN)],
+    );
+    const held = s.held.find((h) => h.guard === 'cooldown');
+    assert.equal(held?.first, iso(T0 + 75 * MIN));
+    // …and again after the second retrain, to the end of the span.
+    assert.equal(held?.last, iso(T0 + 240 * MIN));
+  });
+
+  it('holds later retrains while a simulated retrain runs (--retrain-takes)', async () => {
+    const records = await replay(policy('guards: {}'), steps, measure(bad), { retrainTakesMs: 30 * MIN });
+    const s = summarise(records);
+    assert.equal(s.wouldAct[0]?.at, iso(T0 + 65 * MIN));
+    assert.equal(s.wouldAct[1]?.at, iso(T0 + 95 * MIN));
+    assert.ok(s.held.some((h) => h.guard === 'inFlight'));
+  });
+
+  it('respects maintenance windows at the simulated time, and the budget', async () => {
+    const maint = `guards:
+  maintenance: [{ from: ${iso(T0)}, to: ${iso(T0 + 90 * MIN)} }]
+  budget: { retrains: 1, per: 7d }`;
+    const s = summarise(await replay(policy(maint), steps, measure(bad)));
+    assert.deepEqual(
+      s.wouldAct.map((w) => w.at),
+      [iso(T0 + 90 * MIN)],
+    );
+    assert.ok(s.held.some((h) => h.guard === 'maintenance' && h.first === iso(T0 + 65 * MIN)));
+    assert.ok(s.held.some((h) => h.guard === 'budget'));
+  });
+
+  it('reports progress and episodes', async () => {
+    const seen: number[] = [];
+    const records = await replay(policy('guards: {}'), steps, measure(bad), { onStep: (d) => seen.push(d) });
+    assert.equal(seen.at(-1), steps.length);
+    const s = summarise(records);
+    assert.deepEqual(s.episodes, [
+      { trigger: 'decay', from: iso(T0 + 60 * MIN), to: iso(T0 + 240 * MIN), steps: 37 },
+    ]);
+    assert.equal(s.steps, steps.length);
+  });
+});
+
+describe('the HTML report', () => {
+  it('is one self-contained page with a chart per metric, thresholds and markers', async () => {
+    const p = policy('guards: { cooldown: 2h }');
+    const steps = stepsOf({ fromMs: T0, toMs: T0 + 120 * MIN, stepMs: 5 * MIN });
+    const records = await replay(
+      p,
+      steps,
+      measure((at) => (at >= T0 + 60 * MIN ? 0.8 : 0.95)),
+    );
+    const result: BacktestResult = {
+      policy: 'p <script>',
+      policyHash: 'sha256:x',
+      from: iso(T0),
+      to: iso(T0 + 120 * MIN),
+      stepMs: 5 * MIN,
+      steps: records,
+      limitations: [],
+      source: { mode: 'range', prometheusQueries: 1, windowReads: 0, elapsedMs: 1 },
+    };
+    const html = renderReport(result, summarise(records), p.spec, metricsOfOrigin(p.spec));
+    assert.doesNotMatch(html, /<script|<link|src=|href=|url\(/);
+    assert.match(html, /&lt;script&gt;/);
+    assert.equal(html.match(/<svg class="chart"/g)?.length, 1);
+    assert.match(html, /class="threshold" [^>]*><title>min 0.9<\/title>/);
+    assert.match(html, new RegExp(`class="marker retrain" data-at="${iso(T0 + 65 * MIN)}"`));
+    assert.equal(html.match(/class="marker held"/g)?.length, 1, 'one marker per run of held steps');
+  });
+});
