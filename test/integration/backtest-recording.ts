@@ -25,13 +25,15 @@ export interface Recording {
   readonly incident: { readonly from: number; readonly to: number };
 }
 
-export function recordingTimes(now = Date.now()): Recording {
-  const start = Math.floor(now / DAY) * DAY - 2 * DAY;
+/** The recording's times: `days` days ending at the last UTC midnight (the incident on the last day). */
+export function recordingTimes(now = Date.now(), days = 2): Recording {
+  const start = Math.floor(now / DAY) * DAY - days * DAY;
+  const last = start + (days - 1) * DAY;
   return {
     start,
-    end: start + 2 * DAY - MINUTE,
+    end: start + days * DAY - MINUTE,
     blip: { from: start + 20 * HOUR, to: start + 20 * HOUR + 10 * MINUTE },
-    incident: { from: start + DAY + 14 * HOUR, to: start + DAY + 17 * HOUR },
+    incident: { from: last + 14 * HOUR, to: last + 17 * HOUR },
   };
 }
 
@@ -95,12 +97,12 @@ export function promtoolAvailable(): boolean {
 /** Imports the recording into a fresh data directory and starts a Prometheus on it. */
 export async function startRecordedPrometheus(
   dir: string,
-  recording: Recording,
+  recording: Recording | string,
 ): Promise<{ url: string; stop(): Promise<void> }> {
   const data = join(dir, 'data');
   mkdirSync(data, { recursive: true });
   const file = join(dir, 'recording.om.txt');
-  writeFileSync(file, openMetrics(recording));
+  writeFileSync(file, typeof recording === 'string' ? recording : openMetrics(recording));
   const imported = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', file, data], {
     encoding: 'utf8',
   });
