@@ -5,6 +5,7 @@
 // PROMETHEUS_URL). When it is unset, the local stack starts that service on
 // loopback, on a port that CTPILOT_<SERVICE>_PORT changes. The README lists
 // every variable; `describeVariables()` is the same list for `--help` texts.
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +38,20 @@ export interface TemporalConfig {
   readonly cli: string;
   /** Start the local dev server without its Web UI (tests). */
   readonly headless: boolean;
+  /** TLS to the frontend (TEMPORAL_TLS*, implied by a client certificate or an API key); undefined: plaintext. */
+  readonly tls?: TemporalTlsConfig;
+  /** Temporal Cloud API key (TEMPORAL_API_KEY), sent as a bearer token; implies TLS. */
+  readonly apiKey?: string;
+}
+
+export interface TemporalTlsConfig {
+  /** PEM client certificate and key for mTLS (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY). */
+  readonly certPath?: string;
+  readonly keyPath?: string;
+  /** PEM CA that signed the server's certificate (TEMPORAL_TLS_CA); default: the system's roots. */
+  readonly caPath?: string;
+  /** Host name to verify the server's certificate against, when it differs from the address (TEMPORAL_TLS_SERVER_NAME). */
+  readonly serverName?: string;
 }
 
 export interface MlflowConfig {
@@ -89,6 +104,8 @@ export interface Config {
   readonly prometheus: PrometheusConfig;
   /** Port of the worker's own Prometheus metrics endpoint; 0 turns it off. */
   readonly workerMetricsPort: number;
+  /** Address the metrics endpoint listens on (CTPILOT_WORKER_METRICS_HOST; 0.0.0.0 in a container). */
+  readonly workerMetricsHost: string;
   /** Directory or file of policies `npm start` applies. */
   readonly policies: string;
   /** The inbound alert endpoint (workers/alert-receiver.ts); port 0 turns it off. */
@@ -113,6 +130,31 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
     description: 'host:port of a Temporal frontend to use instead of the local one',
   },
   { name: 'TEMPORAL_NAMESPACE', default: 'default', description: 'Temporal namespace' },
+  {
+    name: 'TEMPORAL_TLS',
+    default: 'false (true with a certificate or an API key)',
+    description: 'connect to Temporal over TLS (server verified against the system roots or TEMPORAL_TLS_CA)',
+  },
+  {
+    name: 'TEMPORAL_TLS_CERT / TEMPORAL_TLS_KEY',
+    default: '—',
+    description: 'PEM client certificate and private key files for mTLS (both or neither)',
+  },
+  {
+    name: 'TEMPORAL_TLS_CA',
+    default: 'system roots',
+    description: "PEM file of the CA that signed the Temporal frontend's certificate",
+  },
+  {
+    name: 'TEMPORAL_TLS_SERVER_NAME',
+    default: 'host of TEMPORAL_ADDRESS',
+    description: "name to verify the frontend's certificate against (behind a proxy or a load balancer)",
+  },
+  {
+    name: 'TEMPORAL_API_KEY',
+    default: '—',
+    description: 'Temporal Cloud API key (sent as a bearer token; implies TLS)',
+  },
   {
     name: 'TEMPORAL_UI_URL',
     default: 'http://127.0.0.1:8233',
@@ -222,6 +264,17 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
     default: '9464',
     description: "port of the worker's /metrics endpoint (0: off)",
   },
+  {
+    name: 'CTPILOT_WORKER_METRICS_HOST',
+    default: '127.0.0.1',
+    description: 'address the /metrics and /healthz endpoint listens on (0.0.0.0 in a container)',
+  },
+  {
+    name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    default: '— (tracing off)',
+    description:
+      'OTLP/HTTP collector for OpenTelemetry traces of workflows and activities (OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME also read)',
+  },
 ];
 
 /** Credentials of the local S3 server only: it listens on loopback and holds development data. */
@@ -263,6 +316,40 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/**
+ * TLS to Temporal from TEMPORAL_TLS and the certificate variables. Files are
+ * named here and read when connecting (a mounted secret may be rotated); a
+ * certificate without its key, or a file that does not exist, is refused now
+ * rather than as a handshake failure later.
+ */
+function temporalTlsFrom(env: NodeJS.ProcessEnv): TemporalTlsConfig | undefined {
+  const file = (variable: string) => {
+    const value = nonEmpty(env[variable]?.trim());
+    if (value !== undefined && !existsSync(value))
+      throw new ConfigError(variable, `no such file: ${value} (a PEM file is expected)`);
+    return value;
+  };
+  const certPath = file('TEMPORAL_TLS_CERT');
+  const keyPath = file('TEMPORAL_TLS_KEY');
+  const caPath = file('TEMPORAL_TLS_CA');
+  const serverName = nonEmpty(env.TEMPORAL_TLS_SERVER_NAME?.trim());
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    throw new ConfigError(
+      certPath === undefined ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS_KEY',
+      'mTLS needs both TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY',
+    );
+  }
+  const wanted =
+    flag(env, 'TEMPORAL_TLS', false) || [certPath, caPath, serverName].some((v) => v !== undefined);
+  if (!wanted) return undefined;
+  return {
+    ...(certPath ? { certPath } : {}),
+    ...(keyPath ? { keyPath } : {}),
+    ...(caPath ? { caPath } : {}),
+    ...(serverName ? { serverName } : {}),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const root = PROJECT_ROOT;
   const home = resolve(env.CTPILOT_HOME ?? join(root, '.ctpilot'));
@@ -277,6 +364,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `expected host:port such as 127.0.0.1:7233, got ${JSON.stringify(temporalAddress)}`,
     );
   }
+
+  const temporalTls = temporalTlsFrom(env);
+  const temporalApiKey = nonEmpty(env.TEMPORAL_API_KEY?.trim());
 
   const mlflowPort = port(env, 'CTPILOT_MLFLOW_PORT', 5000);
   const mlflowUri = url(env, 'MLFLOW_TRACKING_URI');
@@ -309,6 +399,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: url(env, 'TEMPORAL_UI_URL') ?? `http://127.0.0.1:${temporalUiPort}`,
       cli: nonEmpty(env.TEMPORAL_CLI) ?? 'temporal',
       headless: flag(env, 'CTPILOT_TEMPORAL_HEADLESS', false),
+      ...(temporalTls || temporalApiKey ? { tls: temporalTls ?? {} } : {}),
+      ...(temporalApiKey ? { apiKey: temporalApiKey } : {}),
     },
     mlflow: {
       external: mlflowUri !== undefined,
@@ -341,6 +433,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       password: nonEmpty(env.PROMETHEUS_PASSWORD),
     },
     workerMetricsPort: port(env, 'CTPILOT_WORKER_METRICS_PORT', 9464),
+    workerMetricsHost: nonEmpty(env.CTPILOT_WORKER_METRICS_HOST?.trim()) ?? '127.0.0.1',
     policies: resolve(root, env.CTPILOT_POLICIES ?? 'policies'),
     alerts: {
       port: port(env, 'CTPILOT_ALERTS_PORT', 9465),

@@ -19,9 +19,12 @@ import { createAlertReceiver } from './alert-receiver.ts';
 import { createClients } from './clients.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { createOrchestratorWorker, createTrainingWorker, installRuntime } from './orchestrator.ts';
+import { watchApprovals } from './metrics.ts';
+import { startObservability } from './observability.ts';
+import { createOrchestratorWorker, createTrainingWorker } from './orchestrator.ts';
 import { applyPolicies, loadPolicySet } from './policy-sync.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
+import { temporalConnectionOptions } from './temporal-connection.ts';
 
 const started = Date.now();
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -135,10 +138,15 @@ async function main(): Promise<void> {
     say(`  ✓ database schema ${applied.length > 0 ? `migrated (${applied.join(', ')})` : 'up to date'}`);
     if (config.s3.external) await clients.store.ensureBucket();
 
-    installRuntime(config, logger);
+    let workersUp = false;
+    const observability = await startObservability(config, logger, { role: 'all', healthy: () => workersUp });
+    closers.push(() => observability.close());
     const orchestrator = await createOrchestratorWorker(config, clients);
     const training = await createTrainingWorker(config, clients);
-    const running = Promise.all([orchestrator.worker.run(), training.worker.run()]);
+    const running = Promise.all([orchestrator.worker.run(), training.worker.run()]).finally(() => {
+      workersUp = false;
+    });
+    workersUp = true;
     closers.push(
       () => orchestrator.connection.close(),
       () => training.connection.close(),
@@ -147,9 +155,10 @@ async function main(): Promise<void> {
       `  ✓ workers on task queues "${config.temporal.taskQueue}" and "${config.temporal.taskQueue}-training" (${elapsed()})`,
     );
 
-    const connection = await Connection.connect({ address: config.temporal.address });
+    const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     closers.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
+    watchApprovals(client, (error) => logger.warn({ err: error }, 'pending approvals could not be counted'));
     if (config.temporal.external) await ensureSearchAttributes(connection, config.temporal.namespace);
 
     let alertsLine: string | undefined;
@@ -197,6 +206,8 @@ async function main(): Promise<void> {
     say(`  stack check   ${ui}/${encodeURIComponent(workflowId)}`);
     say(`  MLflow UI     ${config.mlflow.trackingUri}`);
     say(`  Prometheus    ${config.prometheus.url}`);
+    if (observability.metricsUrl) say(`  metrics       ${observability.metricsUrl}`);
+    if (observability.tracesTo) say(`  traces        ${observability.tracesTo}`);
     if (alertsLine) say(`  alerts        ${alertsLine}`);
     say(`  logs          ${join(config.home, 'logs')}`);
     say('Press Ctrl-C to stop.');

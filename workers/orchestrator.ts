@@ -11,6 +11,9 @@ import { trainingTaskQueue } from '../workflows/retrain.ts';
 import type { Clients } from './clients.ts';
 import type { Config } from './config.ts';
 import { temporalLogger } from './logger.ts';
+import { metricsInterceptor } from './metrics-interceptor.ts';
+import { temporalConnectionOptions } from './temporal-connection.ts';
+import { currentTracing } from './tracing.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -18,20 +21,34 @@ let runtimeInstalled = false;
 
 /**
  * Installs the Temporal runtime once per process: SDK logs into our logger,
- * SDK metrics on the worker's /metrics port, and no signal handlers of its
- * own — the process decides how to shut down (stop the worker, then the stack).
+ * SDK metrics on a loopback address that the worker's /metrics endpoint
+ * reads and serves beside ctpilot's own (workers/observability.ts), and no
+ * signal handlers of its own — the process decides how to shut down (stop
+ * the worker, then the stack).
  */
-export function installRuntime(config: Config, logger: Logger): void {
+export function installRuntime(
+  _config: Config,
+  logger: Logger,
+  options: { readonly sdkMetricsAddress?: string } = {},
+): void {
   if (runtimeInstalled) return;
   Runtime.install({
     logger: temporalLogger(logger),
     shutdownSignals: [],
-    telemetryOptions:
-      config.workerMetricsPort > 0
-        ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerMetricsPort}` } } }
-        : undefined,
+    telemetryOptions: options.sdkMetricsAddress
+      ? { metrics: { prometheus: { bindAddress: options.sdkMetricsAddress } } }
+      : undefined,
   });
   runtimeInstalled = true;
+}
+
+/** What every worker of ctpilot is built with: activity metrics, and tracing when configured. */
+function observed() {
+  const tracing = currentTracing();
+  return {
+    interceptors: { activity: [metricsInterceptor] },
+    ...(tracing ? { plugins: [tracing.plugin] } : {}),
+  };
 }
 
 export interface OrchestratorOptions {
@@ -45,7 +62,7 @@ export async function createOrchestratorWorker(
   clients: Clients,
   options: OrchestratorOptions = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -54,6 +71,7 @@ export async function createOrchestratorWorker(
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(clients),
+    ...observed(),
   });
   return { worker, connection };
 }
@@ -70,13 +88,14 @@ export async function createTrainingWorker(
   clients: Pick<Clients, 'mlflow'>,
   options: TrainingWorkerOptions = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: trainingTaskQueue(options.taskQueue ?? config.temporal.taskQueue),
     activities: createTrainingWorkerActivities({ config, mlflow: clients.mlflow }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentJobs ?? 2,
+    ...observed(),
   });
   return { worker, connection };
 }

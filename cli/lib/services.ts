@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Clients } from '../../workers/clients.ts';
 import { createClients } from '../../workers/clients.ts';
 import { type Config, ConfigError, loadConfig } from '../../workers/config.ts';
+import { describeTemporalConnection, temporalConnectionOptions } from '../../workers/temporal-connection.ts';
 import { UserError } from './errors.ts';
 import type { Io } from './io.ts';
 
@@ -21,11 +22,14 @@ export function configFrom(io: Io): Config {
 export async function connectTemporal(config: Config): Promise<{ client: Client; close(): Promise<void> }> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 5000 });
+    connection = await Connection.connect({
+      ...temporalConnectionOptions(config.temporal),
+      connectTimeout: 5000,
+    });
     await connection.workflowService.getSystemInfo({});
   } catch (error) {
     throw new UserError(
-      `cannot reach Temporal at ${config.temporal.address}: ${(error as Error).message.split('\n')[0]}`,
+      `cannot reach Temporal at ${describeTemporalConnection(config.temporal)}: ${(error as Error).message.split('\n')[0]}`,
       config.temporal.external
         ? 'check TEMPORAL_ADDRESS, or unset it and run `npm start`'
         : 'start the local stack with `npm start` (or set TEMPORAL_ADDRESS)',

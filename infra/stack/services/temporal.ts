@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Config } from '../../../workers/config.ts';
+import { temporalConnectionOptions } from '../../../workers/temporal-connection.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../../workflows/search-attributes.ts';
 import type { Service } from '../service.ts';
 
@@ -79,7 +80,11 @@ export const temporal: Service = {
   async healthy(config) {
     let connection: Connection | undefined;
     try {
-      connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 2000 });
+      // With TLS or an API key when an external frontend needs them (workers/temporal-connection.ts).
+      connection = await Connection.connect({
+        ...temporalConnectionOptions(config.temporal),
+        connectTimeout: 2000,
+      });
       await connection.workflowService.describeNamespace({ namespace: config.temporal.namespace });
       return true;
     } catch {
