@@ -1,6 +1,7 @@
 // The MLflow model registry as ctpilot uses it: versions registered from
 // training runs, and the aliases (`champion`, `challenger`) that say which
 // version plays which part. Never the deprecated stages.
+import { Context } from '@temporalio/activity';
 import { filterLiteral, type MlflowClient } from './mlflow/client.ts';
 import { fromKeyValues, type ModelVersion } from './mlflow/schemas.ts';
 
@@ -72,6 +73,8 @@ export function createRegistryActivities({ mlflow }: { mlflow: MlflowClient }) {
         }));
       const ready = await mlflow.waitForModelVersionReady(input.model, version.version, {
         timeoutMs: input.readyTimeoutMs ?? 300_000,
+        // A worker that dies while waiting is noticed by the missing heartbeats, not after the whole timeout.
+        onPoll: (status) => Context.current().heartbeat({ version: version.version, status }),
       });
       for (const [key, value] of Object.entries(input.tags)) {
         await mlflow.setModelVersionTag(input.model, ready.version, key, value);

@@ -44,8 +44,23 @@ export interface RetrainInput {
   readonly explanation: string;
 }
 
+// Each step is a short call to MLflow or PostgreSQL: a worker that dies in the
+// middle of one is noticed after a minute and the step runs again elsewhere
+// (every step is idempotent).
 const steps = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+  },
+});
+// Registration waits for the version to be READY, which takes longer on a
+// busy registry; it heartbeats while it waits.
+const registration = proxyActivities<Activities>({
+  startToCloseTimeout: '6 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
@@ -212,11 +227,12 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
       const jobs = proxyActivities<TrainingWorkerActivities>({
         taskQueue: trainingTaskQueue(info.taskQueue),
         // The whole job must end within the policy's timeout; a dead training
-        // worker is noticed by its missing heartbeats, and the next attempt
-        // adopts the still-running job rather than starting another.
+        // worker is noticed by its missing heartbeats (it sends one every 5 s),
+        // and the next attempt adopts the still-running job rather than
+        // starting another.
         scheduleToCloseTimeout: timeoutMs,
         startToCloseTimeout: timeoutMs,
-        heartbeatTimeout: '1 minute',
+        heartbeatTimeout: '20 seconds',
         retry: { initialInterval: '5 seconds', maximumInterval: '1 minute' },
       });
       const job = await jobs.runTrainingJob({ runId: run.runId, launcher, parameters });
@@ -236,7 +252,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     const follow = proxyActivities<Activities>({
       scheduleToCloseTimeout: timeoutMs,
       startToCloseTimeout: timeoutMs,
-      heartbeatTimeout: '1 minute',
+      heartbeatTimeout: '20 seconds',
       retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds' },
     });
     finished = await follow.awaitTrainingRun({ runId: run.runId });
@@ -281,7 +297,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   phase('registering');
   let registered: Awaited<ReturnType<Activities['registerCandidate']>>;
   try {
-    registered = await steps.registerCandidate({
+    registered = await registration.registerCandidate({
       model,
       runId: run.runId,
       artifactUri: finished.artifactUri,

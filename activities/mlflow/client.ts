@@ -487,11 +487,16 @@ export class MlflowClient {
   async waitForModelVersionReady(
     name: string,
     version: string,
-    { timeoutMs = 300_000, pollMs = 1000 }: { timeoutMs?: number; pollMs?: number } = {},
+    {
+      timeoutMs = 300_000,
+      pollMs = 1000,
+      onPoll,
+    }: { timeoutMs?: number; pollMs?: number; onPoll?: (status: string) => void } = {},
   ): Promise<ModelVersion> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const current = await this.getModelVersion(name, version);
+      onPoll?.(current.status);
       if (current.status === 'READY') return current;
       if (current.status === 'FAILED_REGISTRATION') {
         throw new MlflowRegistrationError(

@@ -32,7 +32,9 @@ export async function startAlertmanager(
       '  - name: forward',
       '    webhook_configs:',
       `      - url: ${webhookUrl}`,
-      ...(bearerToken ? ['        http_config:', '          authorization:', `            credentials: ${bearerToken}`] : []),
+      ...(bearerToken
+        ? ['        http_config:', '          authorization:', `            credentials: ${bearerToken}`]
+        : []),
       '',
     ].join('\n'),
   );
