@@ -302,7 +302,8 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
       runId: run.runId,
       artifactUri: finished.artifactUri,
       modelPath: training.modelPath,
-      modelId: finished.modelIds[0],
+      // Results recorded before modelIds existed have none (histories replay them as they were).
+      modelId: finished.modelIds?.[0],
       alias: policy.spec.model.aliases.challenger,
       tags: {
         'ctpilot.policy': policy.spec.metadata.name,
