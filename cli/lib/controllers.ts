@@ -1,0 +1,239 @@
+// Talking to the running controllers: their status (a query), operator
+// requests (updates), the policy each runs (read from its history), and the
+// lists Temporal's visibility store keeps. Every call that needs a worker to
+// answer has a deadline, so a missing worker is a message that says what to
+// start rather than a command that hangs.
+import {
+  type Client,
+  isGrpcDeadlineError,
+  isGrpcServiceError,
+  type WorkflowHandle,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import type { LoadedDataConverter, Payload, UpdateDefinition } from '@temporalio/common';
+import type { LoadedPolicy } from '../../policies/loader.ts';
+import type { Config } from '../../workers/config.ts';
+import { type ControllerStatus, statusQuery } from '../../workflows/messages.ts';
+import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
+import { UserError } from './errors.ts';
+import { connectTemporal } from './services.ts';
+
+export interface Temporal {
+  readonly client: Client;
+  readonly config: Config;
+}
+
+/** Runs `fn` with a Temporal client, closing the connection afterwards. */
+export async function withTemporal<T>(config: Config, fn: (t: Temporal) => Promise<T>): Promise<T> {
+  const { client, close } = await connectTemporal(config);
+  try {
+    return await fn({ client, config });
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * The workflow turned a request down: its validator refused it (already
+ * paused, nothing awaiting approval, a stale version) or its handler failed.
+ * Not a usage mistake and not a bug: the verb prints why and exits 1.
+ */
+export class Refused extends Error {
+  constructor(
+    message: string,
+    readonly fix?: string,
+  ) {
+    super(message);
+    this.name = 'Refused';
+  }
+}
+
+/** No such workflow: the SDK's error, or gRPC NOT_FOUND from a raw call (history reads). */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && error.code === 5);
+}
+
+export function noController(policy: string): UserError {
+  return new UserError(
+    `no controller is running policy ${policy} (workflow ${controllerWorkflowId(policy)})`,
+    'see the running policies with `ctpilot list`; start one with `ctpilot apply <file>`',
+  );
+}
+
+async function noAnswer(t: Temporal, what: string, ms: number, workflowId?: string): Promise<UserError> {
+  // The task queue that needs a worker is the workflow's own, which may not be this configuration's.
+  let queue = t.config.temporal.taskQueue;
+  if (workflowId) {
+    try {
+      queue = (await t.client.workflow.getHandle(workflowId).describe()).taskQueue;
+    } catch {
+      // Keep the configured queue: the message is still right in the usual case.
+    }
+  }
+  return new UserError(
+    `${what} got no answer within ${Math.round(ms / 1000)} s: no orchestrator worker is serving task queue ${queue}`,
+    `start the worker with \`npm start\` (CTPILOT_TASK_QUEUE=${queue}), then try again`,
+  );
+}
+
+/** `fn` with a deadline; a missed deadline means no worker picked the request up. */
+export async function answered<T>(
+  t: Temporal,
+  what: string,
+  ms: number,
+  fn: () => Promise<T>,
+  workflowId?: string,
+): Promise<T> {
+  try {
+    return await t.client.connection.withDeadline(Date.now() + ms, fn);
+  } catch (error) {
+    if (isGrpcDeadlineError(error) || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+      throw await noAnswer(t, what, ms, workflowId);
+    throw error;
+  }
+}
+
+export function controllerHandle(t: Temporal, policy: string): WorkflowHandle {
+  return t.client.workflow.getHandle(controllerWorkflowId(policy));
+}
+
+/** The controller's status query; a missing controller is a UserError naming the fix. */
+export async function controllerStatus(t: Temporal, policy: string, ms = 10_000): Promise<ControllerStatus> {
+  try {
+    return await answered(
+      t,
+      `the status query of ${controllerWorkflowId(policy)}`,
+      ms,
+      () => controllerHandle(t, policy).query(statusQuery),
+      controllerWorkflowId(policy),
+    );
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw noController(policy);
+    throw error;
+  }
+}
+
+/** The innermost message of a failure chain (an ApplicationFailure's, for a validator's refusal). */
+function rootMessage(error: unknown): string {
+  let e = error as { message?: string; cause?: unknown } | undefined;
+  while (
+    e &&
+    typeof e === 'object' &&
+    e.cause &&
+    typeof (e.cause as { message?: string }).message === 'string'
+  )
+    e = e.cause as typeof e;
+  return e?.message ?? String(error);
+}
+
+/**
+ * Sends an update and waits for its result. A refusal by the workflow is
+ * `Refused`; an update the running workflow code has no handler for says so
+ * (the worker runs older code than this ctpilot).
+ */
+export async function sendUpdate<Ret, Arg>(
+  t: Temporal,
+  handle: WorkflowHandle,
+  update: UpdateDefinition<Ret, [Arg]>,
+  args: [Arg],
+  what: string,
+  ms: number,
+): Promise<Ret> {
+  try {
+    return await answered(t, what, ms, () => handle.executeUpdate(update, { args }), handle.workflowId);
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      const message = rootMessage(error);
+      if (/no (registered )?handler|unknown update|not registered|handler not found/i.test(message))
+        throw new Refused(
+          `${handle.workflowId} does not accept the ${update.name} update: ${message}`,
+          'the worker runs workflow code without it; deploy the current ctpilot worker and try again',
+        );
+      throw new Refused(message);
+    }
+    if (error instanceof WorkflowNotFoundError) {
+      const policy = /^policy:(.+)$/.exec(handle.workflowId)?.[1];
+      if (policy) throw noController(policy);
+      throw new UserError(
+        `workflow ${handle.workflowId} is not running`,
+        'check the id with `ctpilot status`',
+      );
+    }
+    throw error;
+  }
+}
+
+/** The first of a list of payloads, through the client's codecs and payload converter. */
+async function firstValue<T>(
+  converter: LoadedDataConverter,
+  payloads: Payload[] | null | undefined,
+): Promise<T | undefined> {
+  if (!payloads || payloads.length === 0) return undefined;
+  let decoded = [payloads[0]!];
+  for (const codec of [...converter.payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  return converter.payloadConverter.fromPayload<T>(decoded[0]!);
+}
+
+/**
+ * The policy a controller runs now, read from its history, newest events
+ * first: the latest of its start input, an accepted `applyPolicy` update or
+ * an `evaluatePolicy` activity (whose input carries the policy in force).
+ * The controller publishes neither labels, aliases nor cadence in its status
+ * or memo, so this is where `list -l` and the evidence pack find them; it is
+ * one short read, as the newest evaluation is near the end of the history.
+ */
+export async function currentPolicy(
+  t: Temporal,
+  workflowId: string,
+  maxEvents = 2000,
+): Promise<LoadedPolicy | undefined> {
+  const converter = t.client.options.loadedDataConverter;
+  let nextPageToken: Uint8Array | undefined;
+  let seen = 0;
+  do {
+    const page = await t.client.workflowService.getWorkflowExecutionHistoryReverse({
+      namespace: t.config.temporal.namespace,
+      execution: { workflowId },
+      maximumPageSize: 50,
+      nextPageToken,
+    });
+    for (const event of page.history?.events ?? []) {
+      seen++;
+      const started = event.workflowExecutionStartedEventAttributes;
+      if (started) {
+        return (await firstValue<{ policy?: LoadedPolicy }>(converter, started.input?.payloads))?.policy;
+      }
+      const accepted = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+      if (accepted?.name === 'applyPolicy')
+        return firstValue<LoadedPolicy>(converter, accepted.args?.payloads);
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name === 'evaluatePolicy') {
+        const input = await firstValue<{ policy?: LoadedPolicy }>(converter, scheduled.input?.payloads);
+        if (input?.policy) return input.policy;
+      }
+    }
+    nextPageToken =
+      page.nextPageToken && page.nextPageToken.length > 0 ? (page.nextPageToken as Uint8Array) : undefined;
+  } while (nextPageToken && seen < maxEvents);
+  return undefined;
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time, keeping the order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(lanes);
+  return out;
+}

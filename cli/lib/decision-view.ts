@@ -1,0 +1,70 @@
+// A decision for people: the headline, each metric's verdict, each trigger,
+// and each action with what held it back. Shared by `status`, `evaluate` and
+// `history --explain`.
+import { fmt } from '../../policies/classify.ts';
+import type { Decision } from '../../policies/decision.ts';
+import { oneLine, outcome, relative } from './format.ts';
+import type { Style } from './io.ts';
+import { renderTable } from './table.ts';
+
+const indent = (text: string, by = '    ') =>
+  text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => (l ? by + l : l))
+    .join('\n');
+
+export function decisionHeadline(style: Style, d: Decision, now = Date.now()): string {
+  return `#${d.evaluation} ${outcome(style, d.outcome)} ${style.dim(relative(d.at, now))} — ${d.summary}`;
+}
+
+/** The verdicts, triggers and actions of a decision as indented tables. */
+export function decisionDetail(style: Style, d: Decision): string {
+  const parts: string[] = [];
+  if (d.metrics.length > 0) {
+    parts.push(
+      indent(
+        renderTable(
+          style,
+          ['METRIC', 'PHASE', 'VALUE', 'OBJECTIVE', 'REASON'],
+          d.metrics.map((m) => [
+            m.metric,
+            outcome(style, m.phase),
+            m.value === undefined ? '—' : fmt(m.value),
+            m.objective ?? '—',
+            oneLine(m.reason, 70),
+          ]),
+        ),
+      ),
+    );
+  }
+  if (d.triggers.length > 0) {
+    parts.push(
+      indent(
+        renderTable(
+          style,
+          ['TRIGGER', 'ACTION', 'CONDITION', 'PERSISTENCE'],
+          d.triggers.map((t) => [
+            t.trigger,
+            t.action,
+            t.condition === 'true'
+              ? style.red('true')
+              : t.condition === 'undetermined'
+                ? style.yellow('undetermined')
+                : 'false',
+            `${t.persistence}${t.met ? style.bold(' (met)') : ''}`,
+          ]),
+        ),
+      ),
+    );
+  }
+  for (const a of d.actions) {
+    const held = a.heldBy.map((h) => `${h.guard}: ${h.detail}`).join('; ');
+    parts.push(
+      `    ${style.bold(a.kind)} ${outcome(style, a.status === 'act' ? a.kind : a.status)} ${style.dim(`(${a.origin})`)}${held ? ` — held by ${held}` : ''}`,
+    );
+    parts.push(indent(oneLine(a.explanation, 400), '      '));
+  }
+  for (const w of d.warnings) parts.push(`    ${style.yellow('warning:')} ${w}`);
+  return parts.join('\n').replace(/\n+$/, '');
+}

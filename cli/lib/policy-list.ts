@@ -1,0 +1,170 @@
+// The rows of `ctpilot list`: running controllers from Temporal's visibility
+// store (filtered by search attributes), each completed with its status
+// query, the policy it runs (labels, cadence, alias names) and the version
+// the registry's champion alias points at. Degrades instead of failing: no
+// worker → state from the search attributes; no MLflow → champion unknown.
+import type { MlflowClient } from '../../activities/mlflow/client.ts';
+import { MlflowUnavailableError } from '../../activities/mlflow/errors.ts';
+import type { ControllerStatus } from '../../workflows/messages.ts';
+import {
+  CtLastDecision,
+  CtModel,
+  CtPhase,
+  CtPolicy,
+  CtPolicyVersion,
+} from '../../workflows/search-attributes.ts';
+import { controllerStatus, currentPolicy, mapLimit, type Temporal } from './controllers.ts';
+import { UserError } from './errors.ts';
+import { matches, type Requirement } from './label-selector.ts';
+import { temporalWorkflowUrl } from './links.ts';
+
+export interface PolicyRow {
+  readonly policy: string;
+  readonly model: string;
+  readonly workflowId: string;
+  readonly runId: string;
+  /** waiting | evaluating | paused (status query), or the CtPhase search attribute without a worker. */
+  readonly phase: string | null;
+  readonly paused: ControllerStatus['paused'];
+  readonly lastDecision: {
+    readonly outcome: string;
+    readonly at: string | null;
+    readonly evaluation: number | null;
+    readonly summary: string;
+  } | null;
+  readonly nextEvaluationAt: string | null;
+  readonly evaluations: number | null;
+  readonly policyHash: string | null;
+  readonly every: string | null;
+  readonly labels: Readonly<Record<string, string>> | null;
+  /** The registry's champion alias; null when MLflow could not be asked. */
+  readonly champion: { readonly alias: string; readonly version: string | null } | null;
+  readonly retrain: { readonly workflowId: string; readonly phase: string | null } | null;
+  /** Where the state came from: the controller's status query, or only the visibility store. */
+  readonly source: 'status' | 'visibility';
+  readonly url: string;
+}
+
+const CONTROLLERS = "WorkflowType = 'policyControllerWorkflow' AND ExecutionStatus = 'Running'";
+
+function literal(flag: string, value: string): string {
+  if (/['"\\]/.test(value))
+    throw new UserError(`--${flag} cannot contain quotes or backslashes`, `give the plain ${flag} name`);
+  return `'${value}'`;
+}
+
+/** The visibility query for the running controllers, narrowed by search attributes. */
+export function visibilityQuery(filters: { model?: string; phase?: string; decision?: string }): string {
+  const clauses = [CONTROLLERS];
+  if (filters.model) clauses.push(`CtModel = ${literal('model', filters.model)}`);
+  if (filters.phase) clauses.push(`CtPhase = ${literal('phase', filters.phase)}`);
+  if (filters.decision) clauses.push(`CtLastDecision = ${literal('decision', filters.decision)}`);
+  return clauses.join(' AND ');
+}
+
+export interface PolicyList {
+  readonly policies: PolicyRow[];
+  /** Running controllers that matched the visibility query (before the label selector). */
+  readonly controllers: number;
+  readonly warnings: string[];
+}
+
+export async function listPolicies(
+  t: Temporal,
+  mlflow: MlflowClient,
+  options: { query: string; selector?: readonly Requirement[]; concurrency?: number },
+): Promise<PolicyList> {
+  const executions = [];
+  for await (const e of t.client.workflow.list({ query: options.query })) executions.push(e);
+  // Running retrains, one list for all: their phase is a search attribute.
+  const retrains = new Map<string, { workflowId: string; phase: string | null }>();
+  for await (const r of t.client.workflow.list({
+    query: "WorkflowType = 'retrainWorkflow' AND ExecutionStatus = 'Running'",
+  })) {
+    const policy = r.typedSearchAttributes.get(CtPolicy);
+    if (policy)
+      retrains.set(policy, { workflowId: r.workflowId, phase: r.typedSearchAttributes.get(CtPhase) ?? null });
+  }
+
+  const warnings: string[] = [];
+  let workerDown = false;
+  let mlflowDown = false;
+  const rows = await mapLimit(
+    executions,
+    options.concurrency ?? 16,
+    async (e): Promise<PolicyRow | undefined> => {
+      const attrs = e.typedSearchAttributes;
+      const name = attrs.get(CtPolicy) ?? e.workflowId.replace(/^policy:/, '');
+      let status: ControllerStatus | undefined;
+      if (!workerDown) {
+        try {
+          status = await controllerStatus(t, name, 5000);
+        } catch (error) {
+          if (!(error instanceof UserError)) throw error;
+          // One unanswered query is enough to know: do not wait again for every other controller.
+          if (!workerDown) warnings.push(`${error.message}; state shown from the search attributes`);
+          workerDown = true;
+        }
+      }
+      const policy = await currentPolicy(t, e.workflowId);
+      const labels = policy ? { ...(policy.spec.metadata.labels ?? {}) } : null;
+      if (options.selector) {
+        if (!labels) {
+          warnings.push(`cannot read the policy of ${e.workflowId}: left out of the label selection`);
+          return undefined;
+        }
+        if (!matches(options.selector, labels)) return undefined;
+      }
+      const model =
+        status?.model ?? attrs.get(CtModel) ?? policy?.instance?.model ?? policy?.spec.model.name ?? '?';
+      const alias = policy?.spec.model.aliases.champion ?? 'champion';
+      let champion: PolicyRow['champion'] = null;
+      if (!mlflowDown) {
+        try {
+          champion = { alias, version: (await mlflow.getAlias(model, alias))?.version ?? null };
+        } catch (error) {
+          if (!(error instanceof MlflowUnavailableError)) throw error;
+          if (!mlflowDown) warnings.push(`${error.message}: champion versions unknown`);
+          mlflowDown = true;
+        }
+      }
+      const decision = status?.lastDecision;
+      const fromAttrs = attrs.get(CtLastDecision);
+      return {
+        policy: name,
+        model,
+        workflowId: e.workflowId,
+        runId: e.runId,
+        phase: status?.phase ?? attrs.get(CtPhase) ?? null,
+        paused: status?.paused ?? null,
+        lastDecision: decision
+          ? {
+              outcome: decision.outcome,
+              at: decision.at,
+              evaluation: decision.evaluation,
+              summary: decision.summary,
+            }
+          : fromAttrs
+            ? { outcome: fromAttrs, at: null, evaluation: null, summary: '' }
+            : null,
+        nextEvaluationAt: status?.nextEvaluationAt ?? null,
+        evaluations: status?.evaluations ?? null,
+        policyHash: status?.policyHash ?? attrs.get(CtPolicyVersion) ?? null,
+        every: policy?.spec.evaluate.every ?? null,
+        labels,
+        champion,
+        retrain: status
+          ? status.retrain
+            ? { workflowId: status.retrain.workflowId, phase: retrains.get(name)?.phase ?? null }
+            : null
+          : (retrains.get(name) ?? null),
+        source: status ? 'status' : 'visibility',
+        url: temporalWorkflowUrl(t.config, e.workflowId, e.runId),
+      };
+    },
+  );
+  const policies = rows
+    .filter((r): r is PolicyRow => r !== undefined)
+    .sort((a, b) => a.policy.localeCompare(b.policy));
+  return { policies, controllers: executions.length, warnings };
+}
