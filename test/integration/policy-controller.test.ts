@@ -26,6 +26,7 @@ import {
 } from '../../workflows/messages.ts';
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+import { startPrometheusServer } from '../support/prometheus-server.ts';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
 const by = { by: 'test' };
@@ -274,6 +275,37 @@ describe('policy controller and retraining on the real stack', () => {
     const rows = await clients.audit.rows({ model: `${name}-model` });
     assert.equal(rows.filter((r) => r.kind === 'evaluation').length, 4, 'every evaluation audited');
     assert.equal((await controller(name).query(statusQuery)).retrain, null);
+  });
+
+  it('Prometheus stopped mid-run: inconclusive while it is down, decisions again when it is back', async () => {
+    const prometheus = await startPrometheusServer();
+    try {
+      const name = uniqueName('outage');
+      await applyPolicies(
+        client,
+        [policyYaml({ name, accuracy: 'vector(0.95)', endpoint: prometheus.url })],
+        { taskQueue },
+      );
+      const first = await waitFor(
+        'the first evaluation',
+        async () => (await controller(name).query(statusQuery)).lastDecision ?? undefined,
+      );
+      assert.equal(first.metrics.find((m) => m.metric === 'accuracy')?.value, 0.95);
+      await prometheus.stop();
+      const down = await controller(name).executeUpdate(evaluateNowUpdate, { args: [by] });
+      assert.equal(down.outcome, 'inconclusive', down.summary);
+      assert.ok(!down.actions.some((a) => a.kind === 'retrain'));
+      await prometheus.start();
+      const back = await controller(name).executeUpdate(evaluateNowUpdate, { args: [by] });
+      assert.equal(back.metrics.find((m) => m.metric === 'accuracy')?.value, 0.95, back.summary);
+      const outcomes = (await clients.audit.rows({ model: `${name}-model` }))
+        .filter((r) => r.kind === 'evaluation')
+        .map((r) => r.outcome);
+      assert.equal(outcomes.length, 3, 'each evaluation audited, the one in the outage too');
+      assert.equal(outcomes[1], 'inconclusive');
+    } finally {
+      await prometheus.remove();
+    }
   });
 
   it('pause, resume and apply are refused when they make no sense, with the reason', async () => {
