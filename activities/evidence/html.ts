@@ -64,7 +64,7 @@ function incident(e: IncidentEvaluation): string {
   );
   const actions = e.actions.map(
     (a) =>
-      `<b>${esc(a.kind)}</b> ${esc(a.status)} <span class="dim">(${esc(a.origin)})</span>${a.heldBy.length ? ` — held by ${a.heldBy.map((h) => `${esc(h.guard)}: ${esc(h.detail)}`).join('; ')}` : ''}`,
+      `<b>${esc(a.kind)}</b> ${esc(a.status)} <span class="dim">(${esc(a.origin)})</span>${a.heldBy.length ? ` — held by ${a.heldBy.map((h) => `${esc(h.guard)}: ${esc(h.detail)}`).join('; ')}` : ''}${a.explanation ? `<br><span class="dim small">${esc(a.explanation)}</span>` : ''}`,
   );
   const done = e.followUp.map((f) => `${esc(f.kind)} ${esc(f.outcome)}${integrity(f)}`);
   return `<tr><td>${time(e.row.at)}${integrity(e.row)}</td><td>#${esc(e.evaluation ?? '?')}</td><td>${esc(e.row.outcome)}</td><td>${breached.join('<br>') || '—'}</td><td>${actions.join('<br>') || '—'}</td><td>${[...done, e.retrainWorkflowId ? `retrain ${esc(e.retrainWorkflowId)}` : ''].filter(Boolean).join('<br>') || '—'}</td></tr>`;
@@ -122,7 +122,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #dadce0;padding-bottom:.2rem}h3{margin-bottom:.3rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;vertical-align:top;padding:.25rem .5rem;border-bottom:1px solid #eee}
 th{background:#f8f9fa;font-weight:600}table.kv th{width:11rem;background:none}code{font-size:12px}
-.dim{color:#5f6368}.bad{color:#b71c1c;font-weight:600}.banner{padding:1rem;border-radius:6px;margin:1rem 0;font-size:15px}
+.dim{color:#5f6368}.small{font-size:12px}.bad{color:#b71c1c;font-weight:600}.banner{padding:1rem;border-radius:6px;margin:1rem 0;font-size:15px}
 .banner.ok{background:#e6f4ea;border:1px solid #34a853}.banner.broken{background:#fce8e6;border:2px solid #d93025}
 .cards{display:flex;flex-wrap:wrap;gap:.6rem}.card{border:1px solid #dadce0;border-radius:6px;padding:.5rem .8rem;min-width:8rem}
 .card b{display:block;font-size:1.3rem}.tag{font-size:12px;background:#e8eaed;border-radius:4px;padding:1px 6px;font-weight:400}
