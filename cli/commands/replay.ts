@@ -5,9 +5,6 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { HistoryAndWorkflowId } from '@temporalio/client';
 import { IllegalStateError } from '@temporalio/common';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { DeterminismViolationError } from '@temporalio/workflow';
-import { WORKFLOWS_PATH } from '../../workers/orchestrator.ts';
 import { type CommandSpec, jsonFlag } from '../lib/command.ts';
 import { isNotFound, withTemporal } from '../lib/controllers.ts';
 import { EXIT, fileError, UserError } from '../lib/errors.ts';
@@ -37,7 +34,7 @@ export interface ReplayOutcome {
 }
 
 /** The worker runtime logs only errors here: replay output is the verdict, not the SDK's chatter. */
-function quietRuntime(): void {
+function quietRuntime({ Runtime, DefaultLogger }: typeof import('@temporalio/worker')): void {
   try {
     Runtime.install({
       logger: new DefaultLogger('ERROR'),
@@ -157,10 +154,14 @@ export const replay: CommandSpec = {
 
     if (flags.json !== true && io.isTTY)
       io.stderr.write(style.dim('bundling the workflow code and replaying…\n'));
-    quietRuntime();
+    // Loaded here, not at the top: the worker SDK takes most of a second to load, and only replay needs it.
+    const sdk = await import('@temporalio/worker');
+    const { DeterminismViolationError } = await import('@temporalio/workflow');
+    const { WORKFLOWS_PATH } = await import('../../workers/orchestrator.ts');
+    quietRuntime(sdk);
     const outcomes: ReplayOutcome[] = [];
     let i = 0;
-    for await (const result of Worker.runReplayHistories(
+    for await (const result of sdk.Worker.runReplayHistories(
       { workflowsPath: WORKFLOWS_PATH, replayName: 'ctpilot-replay' },
       histories,
     )) {

@@ -95,6 +95,16 @@ export async function listPolicies(
     async (e): Promise<PolicyRow | undefined> => {
       const attrs = e.typedSearchAttributes;
       const name = attrs.get(CtPolicy) ?? e.workflowId.replace(/^policy:/, '');
+      // The policy first: a label selector leaves controllers out before any of them is queried.
+      const policy = await currentPolicy(t, e.workflowId);
+      const labels = policy ? { ...(policy.spec.metadata.labels ?? {}) } : null;
+      if (options.selector) {
+        if (!labels) {
+          warnings.push(`cannot read the policy of ${e.workflowId}: left out of the label selection`);
+          return undefined;
+        }
+        if (!matches(options.selector, labels)) return undefined;
+      }
       let status: ControllerStatus | undefined;
       if (!workerDown) {
         try {
@@ -105,15 +115,6 @@ export async function listPolicies(
           if (!workerDown) warnings.push(`${error.message}; state shown from the search attributes`);
           workerDown = true;
         }
-      }
-      const policy = await currentPolicy(t, e.workflowId);
-      const labels = policy ? { ...(policy.spec.metadata.labels ?? {}) } : null;
-      if (options.selector) {
-        if (!labels) {
-          warnings.push(`cannot read the policy of ${e.workflowId}: left out of the label selection`);
-          return undefined;
-        }
-        if (!matches(options.selector, labels)) return undefined;
       }
       const model =
         status?.model ?? attrs.get(CtModel) ?? policy?.instance?.model ?? policy?.spec.model.name ?? '?';
