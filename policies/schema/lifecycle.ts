@@ -176,8 +176,39 @@ export const shadow = z
     ).optional(),
     minSamples: positiveInt('Fewer paired samples than this is inconclusive, never a pass.'),
     requests: dataWindow
-      .meta({ description: 'Replay mode: where the logged production requests are.' })
+      .meta({
+        description:
+          'Replay mode: where the logged production requests are (JSON Lines objects under an s3:// prefix, one request per line).',
+      })
       .optional(),
+    labels: dataWindow
+      .meta({
+        description:
+          'Replay mode: where labels arrive (JSON Lines, one per line), joined to the requests by id. Without it, only label-free comparisons (agreement, latency, error_rate) can be decided.',
+      })
+      .optional(),
+    fields: z
+      .strictObject({
+        id: nonEmptyText('Request id, shared by a request and its label.').default('id'),
+        inputs: nonEmptyText('The model input sent to the champion (an object: one row).').default('inputs'),
+        prediction: nonEmptyText('The champion’s logged prediction.').default('prediction'),
+        version: nonEmptyText('The model version that served the request.').default('model_version'),
+        latency: nonEmptyText('The champion’s latency in milliseconds.').default('latency_ms'),
+        timestamp: nonEmptyText('When the request was served: unix seconds or ISO 8601.').default('ts'),
+        label: nonEmptyText('The true label, in the label records.').default('label'),
+      })
+      .default({
+        id: 'id',
+        inputs: 'inputs',
+        prediction: 'prediction',
+        version: 'model_version',
+        latency: 'latency_ms',
+        timestamp: 'ts',
+        label: 'label',
+      })
+      .meta({ description: 'Replay mode: field names in the logged records.' }),
+    batchSize: positiveInt('Replay mode: requests per scoring call.').default(50),
+    concurrency: positiveInt('Replay mode: scoring calls in flight at once.').default(4),
     endpoint: url(
       'Replay mode: the challenger’s scoring endpoint (MLflow scoring protocol); {{ version }} allowed.',
     ).optional(),
