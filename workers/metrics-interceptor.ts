@@ -18,6 +18,15 @@ function policyOf(args: readonly unknown[]): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
+/** Recording a metric must never fail the activity it measures: a problem is logged and the result goes on. */
+function safely(ctx: Parameters<ActivityInterceptorsFactory>[0], record: () => void): void {
+  try {
+    record();
+  } catch (error) {
+    ctx.log.warn('could not record metrics for this activity', { error: (error as Error).message });
+  }
+}
+
 export const metricsInterceptor: ActivityInterceptorsFactory = (ctx) => {
   let policy: string | undefined;
   return {
@@ -29,27 +38,31 @@ export const metricsInterceptor: ActivityInterceptorsFactory = (ctx) => {
         const t0 = performance.now();
         try {
           const result = await next(input);
-          metrics.activityDuration.observe({ activity, result: 'ok' }, (performance.now() - t0) / 1000);
-          if (activity === 'evaluatePolicy') {
-            // Lag is the first attempt's: a retry's start says more about the retry policy than the schedule.
-            recordEvaluation(
-              input.args[0] as EvaluationInput,
-              result as EvaluationResult,
-              ctx.info.attempt === 1 ? startedAt : Number.NaN,
-            );
-          } else if (activity === 'recordAudit') {
-            recordAuditStep(input.args[0] as { policy: string; kind: string; outcome: string });
-          }
+          safely(ctx, () => {
+            metrics.activityDuration.observe({ activity, result: 'ok' }, (performance.now() - t0) / 1000);
+            if (activity === 'evaluatePolicy') {
+              // Lag is the first attempt's: a retry's start says more about the retry policy than the schedule.
+              recordEvaluation(
+                input.args[0] as EvaluationInput,
+                result as EvaluationResult,
+                ctx.info.attempt === 1 ? startedAt : Number.NaN,
+              );
+            } else if (activity === 'recordAudit') {
+              recordAuditStep(input.args[0] as { policy: string; kind: string; outcome: string });
+            }
+          });
           return result;
         } catch (error) {
-          metrics.activityDuration.observe({ activity, result: 'failed' }, (performance.now() - t0) / 1000);
-          metrics.activityFailures.inc({ activity });
-          if (activity === 'recordAudit') metrics.auditWriteFailures.inc({ activity });
-          if (activity === 'evaluatePolicy') {
-            // Measurements never fail an evaluation and the evaluator is pure: what fails is its audit append.
-            metrics.evaluationFailures.inc({ policy: policy ?? 'unknown' });
-            metrics.auditWriteFailures.inc({ activity });
-          }
+          safely(ctx, () => {
+            metrics.activityDuration.observe({ activity, result: 'failed' }, (performance.now() - t0) / 1000);
+            metrics.activityFailures.inc({ activity });
+            if (activity === 'recordAudit') metrics.auditWriteFailures.inc({ activity });
+            if (activity === 'evaluatePolicy') {
+              // Measurements never fail an evaluation and the evaluator is pure: what fails is its audit append.
+              metrics.evaluationFailures.inc({ policy: policy ?? 'unknown' });
+              metrics.auditWriteFailures.inc({ activity });
+            }
+          });
           throw error;
         }
       },

@@ -13,7 +13,7 @@ import type { EvaluationInput, EvaluationResult } from '../activities/evaluation
 import { durationMs } from '../policies/duration.ts';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'ctpilot_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'ctpilot_' });
 
 /** Set by watchApprovals: refreshes the approval gauges (cached), awaited at scrape time. */
 let refreshApprovals: (() => Promise<void>) | undefined;

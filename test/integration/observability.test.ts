@@ -21,6 +21,7 @@ import { type Observability, startObservability } from '../../workers/observabil
 import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
 import { applyPolicies } from '../../workers/policy-sync.ts';
 import { testConfig, uniqueName } from '../support/env.ts';
+import { TEMPORAL_SDK_METRICS } from './observability-sdk-metrics.ts';
 
 const waitFor = async <T>(
   what: string,
@@ -119,8 +120,10 @@ describe('worker metrics on the real stack', () => {
     );
     assert.ok((sample(text, 'ctpilot_audit_writes_total', 'kind="evaluation"') ?? 0) >= 3);
     assert.match(text, /^ctpilot_approvals_pending 0$/m);
-    // The SDK's own, from the same scrape.
+    // The SDK's own, from the same scrape — including every one the dashboard uses.
     assert.match(text, /^temporal_\w+/m);
+    for (const metric of TEMPORAL_SDK_METRICS)
+      assert.match(text, new RegExp(`^${metric}[{ ]`, 'm'), `${metric} is not served by the worker`);
     const health = await fetch(url.replace('/metrics', '/healthz'));
     assert.equal(health.status, 200);
   });

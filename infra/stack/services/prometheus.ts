@@ -23,6 +23,7 @@ export function renderPrometheusConfig(config: Config, targetsDir: string): stri
     TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${config.temporal.metricsPort}`,
     WORKER_METRICS_ADDRESS: `127.0.0.1:${config.workerMetricsPort}`,
     TARGETS_DIR: targetsDir,
+    RULES_DIR: join(config.root, 'infra', 'prometheus', 'rules'),
   };
   return template.replace(/\$\{([A-Z_]+)\}/g, (match, name: string) => values[name] ?? match);
 }
