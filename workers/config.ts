@@ -240,6 +240,12 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
   },
   { name: 'CTPILOT_PROMETHEUS_PORT', default: '9090', description: 'port of the local Prometheus' },
   {
+    name: 'CTPILOT_LOG_FORMAT',
+    default: 'pretty',
+    description:
+      'pretty: JSON lines to the log file, readable lines on the terminal; json: JSON lines on stdout only (containers)',
+  },
+  {
     name: 'CTPILOT_LOG_LEVEL',
     default: 'warn',
     description: 'lowest log level printed on the terminal (the log file has info and up)',
