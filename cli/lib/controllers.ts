@@ -5,6 +5,7 @@
 // start rather than a command that hangs.
 import {
   type Client,
+  isGrpcCancelledError,
   isGrpcDeadlineError,
   isGrpcServiceError,
   type WorkflowHandle,
@@ -86,10 +87,19 @@ export async function answered<T>(
   fn: () => Promise<T>,
   workflowId?: string,
 ): Promise<T> {
+  const deadline = Date.now() + ms;
   try {
-    return await t.client.connection.withDeadline(Date.now() + ms, fn);
+    return await t.client.connection.withDeadline(deadline, fn);
   } catch (error) {
-    if (isGrpcDeadlineError(error) || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+    const cause = (error as { cause?: unknown }).cause;
+    // Our deadline; the server's own ("query timed out before a worker could process it", wrapped by
+    // the SDK); or a retry of the call cut off by our deadline (gRPC CANCELLED once it has passed).
+    if (
+      isGrpcDeadlineError(error) ||
+      isGrpcDeadlineError(cause) ||
+      error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+      ((isGrpcCancelledError(error) || isGrpcCancelledError(cause)) && Date.now() >= deadline - 100)
+    )
       throw await noAnswer(t, what, ms, workflowId);
     throw error;
   }
