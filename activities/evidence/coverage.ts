@@ -179,7 +179,8 @@ export function coverage(
     longestIntervalMs: longest,
     gaps,
     unassessed,
-    ok: gaps.length === 0,
+    // Covered means shown to be covered: an interval under an unknown cadence is not.
+    ok: gaps.length === 0 && unassessed === 0,
   };
 }
 

@@ -185,7 +185,7 @@ ${table(
 )}
 
 <h2>Monitoring coverage</h2>
-<p>${c.ok ? '✓ Evaluated throughout the period: no interval longer than twice the cadence.' : `<span class="bad">${c.gaps.length} gap(s) longer than twice the cadence.</span>`}
+<p>${c.ok ? '✓ Evaluated throughout the period: no interval longer than twice the cadence.' : c.gaps.length > 0 ? `<span class="bad">${c.gaps.length} gap(s) longer than twice the cadence.</span>` : '<span class="bad">Not shown to be covered throughout: the cadence of a policy version in force is unknown.</span>'}
 ${esc(c.evaluations)} evaluations${c.first ? ` from ${time(c.first)} to ${time(c.last)}` : ''}; by outcome: ${esc(
     Object.entries(c.byOutcome)
       .map(([k, n]) => `${k} ${n}`)

@@ -31,6 +31,7 @@ import { EXIT, UserError } from './errors.ts';
 import { printJson } from './io.ts';
 import { mlflowModelUrl, mlflowRunUrl, temporalWorkflowUrl } from './links.ts';
 import { operator } from './operator.ts';
+import { expandArgs } from './policy-files.ts';
 import { configFrom, parseTime, withClients } from './services.ts';
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
@@ -68,17 +69,24 @@ async function controllerCadences(
 }
 
 /** Cadences of the versions in policy files given with --policies (any version ever applied, if its file is kept). */
-async function fileCadences(paths: readonly string[], clients: Clients): Promise<Record<string, Cadence>> {
-  const set = await loadPolicySet(paths, clients.mlflow);
-  if (!set.ok)
-    throw new UserError(
-      `--policies: ${set.failures.length} file(s) are not valid policies (first: ${set.failures[0]!.file})`,
-      'run `ctpilot validate` on them, or leave them out',
-    );
+async function fileCadences(
+  paths: readonly string[],
+  cwd: string,
+  clients: Clients,
+): Promise<Record<string, Cadence>> {
   const out: Record<string, Cadence> = {};
-  for (const p of set.policies) {
-    const c = cadenceOf(p.spec.evaluate.every, 'policy-file');
-    if (c) out[p.hash] = c;
+  // One file at a time: old and new versions of one policy share its name, which one set refuses.
+  for (const path of await expandArgs(paths, cwd)) {
+    const set = await loadPolicySet([path], clients.mlflow);
+    if (!set.ok)
+      throw new UserError(
+        `--policies: ${set.failures.length} file(s) in ${path} are not valid policies (first: ${set.failures[0]!.file})`,
+        'run `ctpilot validate` on them, or leave them out',
+      );
+    for (const p of set.policies) {
+      const c = cadenceOf(p.spec.evaluate.every, 'policy-file');
+      if (c) out[p.hash] = c;
+    }
   }
   return out;
 }
@@ -132,8 +140,8 @@ export async function exportEvidence({ flags, io, style }: CommandContext): Prom
 
     const cadences = await controllerCadences(config, model, notes);
     if (typeof flags.policies === 'string') {
-      const paths = flags.policies.split(',').map((p) => resolve(io.cwd, p.trim()));
-      Object.assign(cadences, await fileCadences(paths, clients));
+      const paths = flags.policies.split(',').map((p) => p.trim());
+      Object.assign(cadences, await fileCadences(paths, io.cwd, clients));
     }
 
     // Links to MLflow runs need each run's experiment; MLflow is optional here.
@@ -231,7 +239,7 @@ export async function exportEvidence({ flags, io, style }: CommandContext): Prom
         pack.verification.ok
           ? `  ${style.green('✓')} audit chain verified (${pack.verification.rowsInChain} rows, head ${pack.verification.head.hash.slice(0, 16)}…)`
           : `  ${style.red('✗ audit chain broken')}: ${pack.verification.problems.map((p) => `${p.kind} at seq ${p.seq ?? '?'}`).join(', ')}`,
-        `  ${s.evaluations} evaluations, ${pack.coverage.ok ? style.green('no coverage gaps') : style.yellow(`${s.gaps} coverage gap(s)`)}, ${s.episodes} breach episode(s), ${s.retrains} retrain(s), ${s.approvals} approval(s), ${s.promotions} promotion(s), ${s.rollbacks} rollback(s)`,
+        `  ${s.evaluations} evaluations, ${s.gaps > 0 ? style.yellow(`${s.gaps} coverage gap(s)`) : pack.coverage.ok ? style.green('no coverage gaps') : style.yellow(`no coverage gaps found, ${pack.coverage.unassessed} interval(s) not assessed (cadence unknown: see --policies)`)}, ${s.episodes} breach episode(s), ${s.retrains} retrain(s), ${s.approvals} approval(s), ${s.promotions} promotion(s), ${s.rollbacks} rollback(s)`,
         `  written to ${result.location}`,
         ...written.map((w) => `    ${style.dim(w)}`),
       ];

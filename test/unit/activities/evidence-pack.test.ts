@@ -407,6 +407,7 @@ describe('evidence pack: coverage rules', () => {
     const c = coverage(points([0, 100]), { from: at(0), to: at(101), now: at(200) }, () => undefined);
     assert.deepEqual(c.gaps, []);
     assert.equal(c.unassessed, 3);
+    assert.equal(c.ok, false, 'not shown to be covered');
   });
 
   it('infers a cadence as the median interval before scheduled evaluations', () => {
