@@ -87,7 +87,8 @@ export async function listPolicies(
   }
 
   const warnings: string[] = [];
-  let workerDown = false;
+  // Task queues whose status query went unanswered: a worker serves a queue, so the rest of its controllers are not asked again.
+  const silentQueues = new Set<string>();
   let mlflowDown = false;
   const rows = await mapLimit(
     executions,
@@ -106,14 +107,14 @@ export async function listPolicies(
         if (!matches(options.selector, labels)) return undefined;
       }
       let status: ControllerStatus | undefined;
-      if (!workerDown) {
+      if (!silentQueues.has(e.taskQueue)) {
         try {
           status = await controllerStatus(t, name, 5000);
         } catch (error) {
           if (!(error instanceof UserError)) throw error;
-          // One unanswered query is enough to know: do not wait again for every other controller.
-          if (!workerDown) warnings.push(`${error.message}; state shown from the search attributes`);
-          workerDown = true;
+          if (!silentQueues.has(e.taskQueue))
+            warnings.push(`${error.message}; state shown from the search attributes`);
+          silentQueues.add(e.taskQueue);
         }
       }
       const model =
