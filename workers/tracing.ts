@@ -5,6 +5,7 @@
 // processes through Temporal headers. They are exported over OTLP/HTTP; the
 // exporter reads the standard OTEL_* variables itself (headers, timeout).
 
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -13,7 +14,9 @@ import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 export interface Tracing {
   readonly plugin: OpenTelemetryPlugin;
   readonly endpoint: string;
-  /** Flushes the spans still buffered. */
+  /** Sends the spans buffered so far. */
+  flush(): Promise<void>;
+  /** Flushes and stops. */
   shutdown(): Promise<void>;
 }
 
@@ -41,11 +44,14 @@ export function startTracing(env: NodeJS.ProcessEnv, role: string): Tracing | un
   });
   const processor = new BatchSpanProcessor(new OTLPTraceExporter());
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
-  // Global, so the activity and client interceptors' default tracer exports through it.
-  provider.register();
+  // Global, so the activity and client interceptors' default tracer exports through it. The context
+  // manager is what lets an activity's span continue the trace its workflow scheduled it in
+  // (without one, context.with() is a no-op and every activity starts a new trace).
+  provider.register({ contextManager: new AsyncLocalStorageContextManager().enable() });
   current = {
     plugin: new OpenTelemetryPlugin({ resource, spanProcessor: processor }),
     endpoint,
+    flush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
   return current;
