@@ -163,6 +163,10 @@ export const status: CommandSpec = {
           'retrain',
           `${s.retrain.workflowId} · ${progress ? style.cyan(progress.phase) : style.yellow(`phase unknown (${progressError})`)} · trigger ${s.retrain.trigger} · started ${relative(s.retrain.startedAt, now)}${progress?.runId ? ` · run ${progress.runId}` : ''}${progress?.version ? ` · version ${progress.version}` : ''}`,
         );
+        if (progress?.phase === 'awaiting-approval')
+          out.push(
+            `    ${style.yellow('waiting for a decision:')} ctpilot approve ${name}  or  ctpilot reject ${name} --reason "…"`,
+          );
         if (progress && progress.steps.length > 0)
           out.push(
             renderTable(
