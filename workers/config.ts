@@ -271,9 +271,15 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
     description: "port of the worker's /metrics endpoint (0: off)",
   },
   {
+    name: 'CTPILOT_TRAINING_CONCURRENCY',
+    default: '2',
+    description: 'training jobs at once per training worker (workers/run.ts --training)',
+  },
+  {
     name: 'CTPILOT_WORKER_METRICS_HOST',
     default: '127.0.0.1',
-    description: 'address the /metrics and /healthz endpoint listens on (0.0.0.0 in a container)',
+    description:
+      'address the /metrics and /healthz endpoint (and, from workers/run.ts, the alert endpoint) listens on (0.0.0.0 in a container)',
   },
   {
     name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
