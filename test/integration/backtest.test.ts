@@ -126,6 +126,50 @@ describe('ctpilot backtest over a recorded incident', {
     );
   });
 
+  it('measures data-window metrics with the real providers, reading a fixed window once', async () => {
+    const rows = (shift: number) =>
+      `amount\n${Array.from({ length: 200 }, (_, i) => ((i * 37) % 200) / 20 + shift).join('\n')}\n`;
+    writeFileSync(join(dir, 'reference.csv'), rows(0));
+    writeFileSync(join(dir, 'current.csv'), rows(4));
+    const file = join(dir, 'drift.yaml');
+    writeFileSync(
+      file,
+      `${POLICY.replace(
+        'triggers:',
+        `  amount_drift:
+    drift:
+      feature: amount
+      reference: { uri: "file://${dir}/reference.csv" }
+      current: { uri: "file://${dir}/current.csv" }
+      test: auto
+triggers:
+  input-drift:
+    when: amount_drift.drifted
+    action: alert`,
+      )}`,
+    );
+    const from = recording.incident.from - 60 * MINUTE;
+    const ran = await ctpilot(
+      ['backtest', file, '--json', '--from', iso(from), '--to', iso(recording.incident.from - 30 * MINUTE)],
+      { env },
+    );
+    assert.equal(ran.code, 0, ran.stderr);
+    const out = JSON.parse(ran.stdout) as Json & {
+      source: { windowReads: number };
+      steps: Array<{ metrics: Array<{ metric: string; phase: string; reason: string }> }>;
+    };
+    assert.equal(out.source.windowReads, 1);
+    assert.equal(out.steps.length, 7);
+    for (const step of out.steps) {
+      const drift = step.metrics.find((m) => m.metric === 'amount_drift');
+      assert.equal(drift?.phase, 'breach', drift?.reason);
+    }
+    assert.deepEqual(
+      out.summary.wouldAct.filter((w) => w.origin === 'input-drift').map((w) => w.at),
+      [iso(from)],
+    );
+  });
+
   it('prints a readable summary, and says when Prometheus cannot be reached', async () => {
     const ran = await ctpilot(args, { env });
     assert.equal(ran.code, 0, ran.stderr);
