@@ -10,6 +10,7 @@
 
 import type { Decision } from '../policies/decision.ts';
 import { evaluate } from '../policies/evaluate.ts';
+import { championObserved } from '../policies/lifecycle.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
 import type { Measurement } from '../policies/measurement.ts';
 import { planMeasurements } from '../policies/requests.ts';
@@ -56,7 +57,15 @@ export function createEvaluationActivities(deps: ProviderDeps & { audit: AuditSt
   return {
     async evaluatePolicy(input: EvaluationInput): Promise<EvaluationResult> {
       const policy = input.policy;
-      const champion = input.state.champion?.version;
+      // The serving version, read from the registry each time: a promotion or a
+      // rollback made outside ctpilot is noticed at the next evaluation. If
+      // MLflow cannot be reached, the version last seen stands.
+      let state = input.state;
+      try {
+        const serving = await deps.mlflow.getAlias(modelOf(policy), policy.spec.model.aliases.champion);
+        if (serving) state = championObserved(state, serving.version);
+      } catch {}
+      const champion = state.champion?.version;
       const requests = planMeasurements(policy, input.at, champion ? { version: champion } : {});
       const measurements = await collectMeasurements(
         requests,
@@ -68,7 +77,7 @@ export function createEvaluationActivities(deps: ProviderDeps & { audit: AuditSt
         },
         deps,
       );
-      const { decision, nextState } = evaluate(policy, input.state, measurements, input.at);
+      const { decision, nextState } = evaluate(policy, state, measurements, input.at);
       const { row } = await deps.audit.append({
         model: modelOf(policy),
         policy: policy.spec.metadata.name,

@@ -12,8 +12,12 @@ import type { MlflowClient } from './mlflow/client.ts';
 import { createNotifyActivities } from './notify.ts';
 import type { Pool } from './postgres/pool.ts';
 import type { PrometheusClient } from './prometheus/client.ts';
+import { createPromotionActivities } from './promotion.ts';
 import { createRegistryActivities } from './registry.ts';
 import type { ObjectStore } from './s3/client.ts';
+import { createShadowEvaluationActivities } from './shadow/evaluate.ts';
+import { createMirrorActivities } from './shadow/mirror.ts';
+import { createReplayActivities } from './shadow/replay.ts';
 import { createStackCheckActivities } from './stack-check.ts';
 import { createTrainingRunActivities } from './training/training-runs.ts';
 
@@ -35,6 +39,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(),
     ...createTrainingRunActivities(deps),
     ...createRegistryActivities(deps),
+    ...createReplayActivities(deps),
+    ...createShadowEvaluationActivities(deps),
+    ...createMirrorActivities(deps),
+    ...createPromotionActivities(deps),
   };
 }
 

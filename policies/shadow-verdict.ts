@@ -319,3 +319,90 @@ export function shadowVerdict(
       : `${verdict === 'fail' ? 'challenger fails' : 'inconclusive'}: ${failing.map((r) => r.explanation).join('; ')}`;
   return { verdict, comparisons: results, samples: counts, summary };
 }
+
+/** Mirror mode: one metric measured for both versions at the same instants. */
+export interface PairedSeries {
+  readonly metric: string;
+  /** [champion, challenger] per instant; instants where either is missing are left out. */
+  readonly points: ReadonlyArray<readonly [number, number]>;
+  /** Why there are no points (a query failed), when there are none. */
+  readonly error?: string;
+}
+
+/** Fewer instants than this cannot give a meaningful interval. */
+export const MIN_MIRROR_POINTS = 10;
+
+/**
+ * Mirror mode: each comparison's per-version series, paired by instant; the
+ * improvement's interval is a paired bootstrap of the mean difference.
+ */
+export function mirrorVerdict(
+  comparisons: readonly ShadowComparison[],
+  series: readonly PairedSeries[],
+  seed = 1,
+): ShadowVerdict {
+  const results = comparisons.map((comparison, i): ComparisonResult => {
+    const s = series[i];
+    const higherIsBetter =
+      comparison.higherIsBetter ?? !SHADOW_METRICS_LOWER_IS_BETTER.includes(comparison.metric);
+    const base = {
+      metric: comparison.metric,
+      mustBe: comparison.mustBe,
+      margin: comparison.margin,
+      confidence: comparison.confidence,
+      higherIsBetter,
+    };
+    const points = s?.points ?? [];
+    if (points.length < MIN_MIRROR_POINTS) {
+      return {
+        ...base,
+        status: 'inconclusive',
+        champion: null,
+        challenger: null,
+        improvement: null,
+        samples: points.length,
+        explanation: s?.error
+          ? `${comparison.metric}: ${s.error}`
+          : `${comparison.metric}: ${points.length} instants with both versions measured, fewer than the ${MIN_MIRROR_POINTS} needed`,
+      };
+    }
+    const mean = (idx: readonly number[], k: 0 | 1) =>
+      idx.reduce((sum, j) => sum + points[j]![k], 0) / idx.length;
+    const sign = higherIsBetter ? 1 : -1;
+    const boot = pairedBootstrap(
+      points.length,
+      (idx) => sign * mean(idx, 1),
+      (idx) => sign * mean(idx, 0),
+      {
+        seed,
+        resamples: 1000,
+        confidence: comparison.confidence,
+      },
+    );
+    const all = points.map((_, j) => j);
+    const status = decide(comparison.mustBe, comparison.margin, boot.lower, boot.upper);
+    return {
+      ...base,
+      status,
+      champion: mean(all, 0),
+      challenger: mean(all, 1),
+      improvement: { estimate: boot.estimate, lower: boot.lower, upper: boot.upper },
+      samples: points.length,
+      explanation:
+        `${comparison.metric}: challenger mean ${fmt(mean(all, 1))} vs champion ${fmt(mean(all, 0))} over ${points.length} instants; ` +
+        `improvement ${fmt(boot.estimate)} (${Math.round(comparison.confidence * 100)}% interval ${fmt(boot.lower)} … ${fmt(boot.upper)}): ${status}`,
+    };
+  });
+  const verdict: ComparisonStatus = results.some((r) => r.status === 'fail')
+    ? 'fail'
+    : results.every((r) => r.status === 'pass')
+      ? 'pass'
+      : 'inconclusive';
+  const points = results.reduce((n, r) => Math.max(n, r.samples), 0);
+  return {
+    verdict,
+    comparisons: results,
+    samples: { scored: points, failed: 0, labelled: 0 },
+    summary: `${verdict === 'pass' ? 'challenger passes' : verdict === 'fail' ? 'challenger fails' : 'inconclusive'}: ${results.map((r) => r.explanation).join('; ')}`,
+  };
+}

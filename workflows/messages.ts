@@ -58,6 +58,10 @@ export interface RetrainResult {
   readonly summary: string;
   readonly runId?: string;
   readonly version?: string;
+  /** Promoted: the champion it replaced (the rollback target during the bake period). */
+  readonly previousVersion?: string | null;
+  /** The shadow report, when there was a shadow comparison. */
+  readonly reportUri?: string;
   readonly at: string;
 }
 
@@ -80,6 +84,22 @@ export interface RetrainProgress {
   readonly phase: RetrainPhase;
   readonly runId?: string;
   readonly version?: string;
+  /** While in shadow: what has been scored and the interim verdict. */
+  readonly shadow?: {
+    readonly startedAt: string;
+    readonly scored: number;
+    readonly failed: number;
+    readonly labelled: number;
+    readonly interim: string;
+    readonly reportUri?: string;
+  };
+  /** While awaiting approval: until when, and what a timeout means. */
+  readonly approval?: {
+    readonly requestedAt: string;
+    readonly timeoutAt: string;
+    readonly onTimeout: string;
+    readonly decision?: ApprovalDecision;
+  };
   readonly steps: ReadonlyArray<{
     readonly step: string;
     readonly at: string;

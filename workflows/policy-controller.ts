@@ -23,7 +23,7 @@ import {
 import type { Activities } from '../activities/index.ts';
 import type { ReceivedAlert } from '../activities/metrics/provider.ts';
 import type { Action, Decision } from '../policies/decision.ts';
-import { nextEvaluationAt, retrainFinished } from '../policies/lifecycle.ts';
+import { nextEvaluationAt, promoted, retrainFinished, rolledBack } from '../policies/lifecycle.ts';
 import { type LoadedPolicy, loadPolicyData } from '../policies/loader.ts';
 import { initialState, type PolicyState } from '../policies/state.ts';
 import {
@@ -37,9 +37,12 @@ import {
   type OperatorRequest,
   pauseUpdate,
   type RetrainResult,
+  type RollbackRequest,
+  type RollbackResult,
   type RunningRetrain,
   resumeUpdate,
   retrainFinishedSignal,
+  rollbackUpdate,
   statusQuery,
 } from './messages.ts';
 import { retrainWorkflow } from './retrain.ts';
@@ -51,7 +54,7 @@ const { evaluatePolicy } = proxyActivities<Activities>({
   // few times, then skipped: the next cadence tries again.
   retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 },
 });
-const { sendNotification, recordAudit, nextRetrainAttempt } = proxyActivities<Activities>({
+const { sendNotification, recordAudit, nextRetrainAttempt, rollbackChampion } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5, initialInterval: '1 second' },
 });
@@ -202,6 +205,40 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
   );
 
   setHandler(
+    rollbackUpdate,
+    async (request: RollbackRequest): Promise<RollbackResult> => {
+      const at = new Date().toISOString();
+      const result = await rollBack({
+        by: request.by,
+        reason: request.reason,
+        ...(request.toVersion ? { toVersion: request.toVersion } : {}),
+        step: `manual-rollback:${at}`,
+        at,
+      });
+      await notifyEvent(
+        'rollback',
+        `${model()} rolled back to version ${result.toVersion} by ${request.by}`,
+        request.reason,
+      );
+      return result;
+    },
+    {
+      validator: (request: RollbackRequest) => {
+        if (!request?.by) throw new Error('say who rolls back (by)');
+        if (!request.reason) throw new Error('give the reason for the rollback (reason)');
+        if (!request.toVersion && !state.champion?.previousVersion) {
+          throw new Error(
+            `no previous champion is known for ${model()}; name the version to roll back to (--to VERSION)`,
+          );
+        }
+        if (request.toVersion && request.toVersion === state.champion?.version) {
+          throw new Error(`version ${request.toVersion} is already the champion`);
+        }
+      },
+    },
+  );
+
+  setHandler(
     evaluateNowUpdate,
     async (_request: OperatorRequest): Promise<Decision> => {
       const before = evaluationsDone;
@@ -231,6 +268,14 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     lastRetrain = result;
     retrain = null;
     state = retrainFinished(state, { at: result.at, outcome: result.outcome });
+    if (result.outcome === 'promoted' && result.version) {
+      // The bake period starts: the rollback condition is watched on the new champion.
+      state = promoted(policy.spec, state, {
+        at: result.at,
+        version: result.version,
+        previousVersion: result.previousVersion ?? null,
+      });
+    }
     publish();
   });
 
@@ -243,6 +288,28 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     workflowId: info.workflowId,
     workflowRun: info.runId,
   });
+
+  async function notifyEvent(
+    event: 'rollback' | 'promotion' | 'failure',
+    summary: string,
+    description: string,
+  ): Promise<void> {
+    if (Object.keys(policy.spec.notify).length === 0) return;
+    await sendNotification({
+      receivers: policy.spec.notify,
+      notification: {
+        event,
+        policy: policy.spec.metadata.name,
+        model: model(),
+        name: event,
+        severity: event === 'failure' ? 'critical' : 'warning',
+        status: 'firing',
+        summary,
+        description,
+        startsAt: new Date().toISOString(),
+      },
+    });
+  }
 
   async function notify(decision: Decision, action: Action): Promise<void> {
     const receivers = Object.fromEntries(
@@ -321,9 +388,61 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     });
   }
 
+  /** Moves the champion alias back, calls the deploy hook, audits it; used by the bake watch and by `ctpilot rollback`. */
+  async function rollBack(request: {
+    by: string;
+    reason: string;
+    toVersion?: string;
+    step: string;
+    at: string;
+  }): Promise<RollbackResult> {
+    const move = await rollbackChampion({
+      model: model(),
+      championAlias: policy.spec.model.aliases.champion,
+      ...(request.toVersion
+        ? { toVersion: request.toVersion }
+        : state.champion?.previousVersion
+          ? { toVersion: state.champion.previousVersion }
+          : {}),
+      ...(state.champion?.version ? { fromVersion: state.champion.version } : {}),
+      ...(policy.spec.promotion?.deployHook ? { deployHook: policy.spec.promotion.deployHook } : {}),
+      reason: request.reason,
+    });
+    state = rolledBack(state, { at: request.at, toVersion: move.toVersion });
+    const result: RollbackResult = {
+      fromVersion: move.fromVersion ?? '',
+      toVersion: move.toVersion,
+      at: request.at,
+      by: request.by,
+      reason: request.reason,
+    };
+    await recordAudit({
+      ...auditBase(),
+      step: request.step,
+      kind: 'rollback',
+      outcome: move.deploy.ok ? 'rolled-back' : 'rolled-back-hook-failed',
+      recordedAt: request.at,
+      details: { ...result, deploy: move.deploy },
+    });
+    publish();
+    return result;
+  }
+
   async function act(decision: Decision): Promise<void> {
     for (const action of decision.actions) {
       if (action.status !== 'act') continue;
+      if (action.kind === 'rollback') {
+        try {
+          await rollBack({
+            by: 'ctpilot (bake watch)',
+            reason: action.explanation,
+            step: `rollback:${decision.evaluation}:${decision.at}`,
+            at: decision.at,
+          });
+        } catch (error) {
+          lastError = `rollback failed: ${(error as Error).message}`;
+        }
+      }
       if (action.kind === 'retrain') {
         try {
           await startRetrain(decision, action);

@@ -25,6 +25,7 @@ import { durationMs } from '../policies/duration.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
 import { templateValues } from '../policies/requests.ts';
 import { renderText } from '../policies/template.ts';
+import { type CandidateOutcome, judgeAndPromote } from './candidate.ts';
 import {
   type RetrainPhase,
   type RetrainProgress,
@@ -90,6 +91,8 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     phase: RetrainPhase;
     runId?: string;
     version?: string;
+    shadow?: RetrainProgress['shadow'];
+    approval?: RetrainProgress['approval'];
     steps: RetrainProgress['steps'][number][];
   } = {
     phase: 'starting',
@@ -128,7 +131,11 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     });
   };
 
-  const finish = async (outcome: RetrainResult['outcome'], summary: string): Promise<RetrainResult> => {
+  const finish = async (
+    outcome: RetrainResult['outcome'],
+    summary: string,
+    extra: Pick<RetrainResult, 'previousVersion' | 'reportUri'> = {},
+  ): Promise<RetrainResult> => {
     const result: RetrainResult = {
       workflowId: info.workflowId,
       attempt: input.attempt,
@@ -136,6 +143,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
       summary,
       runId: progress.runId,
       version: progress.version,
+      ...extra,
       at: new Date().toISOString(),
     };
     try {
@@ -326,8 +334,46 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     `version ${registered.version} of ${model} is the ${policy.spec.model.aliases.challenger}`,
     { version: registered.version, created: registered.created },
   );
-  return finish(
-    'registered',
-    `version ${registered.version} registered as ${policy.spec.model.aliases.challenger}`,
-  );
+
+  // ---- shadow, approval, promotion (candidate.ts) ----------------------------
+  let outcome: CandidateOutcome;
+  try {
+    outcome = await judgeAndPromote({
+      policy,
+      model,
+      version: registered.version,
+      runId: run.runId,
+      championVersion: champion?.version ?? null,
+      values,
+      progress,
+      phase,
+      record,
+      notify: async (event, summary, description) => {
+        if (Object.keys(policy.spec.notify).length === 0) return;
+        await steps.sendNotification({
+          receivers: policy.spec.notify,
+          notification: {
+            event,
+            policy: policy.spec.metadata.name,
+            model,
+            name: `retrain-${input.attempt}`,
+            severity: event === 'failure' ? 'critical' : 'info',
+            status: 'firing',
+            summary,
+            description,
+            startsAt: new Date().toISOString(),
+          },
+        });
+      },
+    });
+  } catch (error) {
+    return fail(
+      'after-registration',
+      `the challenger could not be judged or promoted: ${(error as Error).message}`,
+    );
+  }
+  return finish(outcome.outcome, outcome.summary, {
+    ...(outcome.previousVersion !== undefined ? { previousVersion: outcome.previousVersion } : {}),
+    ...(outcome.reportUri ? { reportUri: outcome.reportUri } : {}),
+  });
 }
