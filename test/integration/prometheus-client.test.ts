@@ -95,9 +95,18 @@ describe('Prometheus client against the real server', () => {
     const result = await down.query('vector(1)');
     assert.equal(result.kind === 'error' && result.error, 'network');
     assert.equal(await down.ready(), false);
-    const hurried = new PrometheusClient({ url: config.prometheus.url, timeoutMs: 1 });
-    const late = await hurried.query('vector(1)');
-    assert.equal(late.kind === 'error' && late.error, 'timeout');
+    // A server that accepts the connection and never answers: the stall a timeout is for.
+    const stall = createServer(() => {});
+    const [stallPort] = await freePorts(1);
+    await new Promise<void>((resolve) => stall.listen(stallPort, '127.0.0.1', resolve));
+    try {
+      const hurried = new PrometheusClient({ url: `http://127.0.0.1:${stallPort}`, timeoutMs: 300 });
+      const late = await hurried.query('vector(1)');
+      assert.equal(late.kind === 'error' && late.error, 'timeout');
+    } finally {
+      stall.closeAllConnections();
+      stall.close();
+    }
   });
 
   describe('with basic auth (a second Prometheus with a web config)', () => {
