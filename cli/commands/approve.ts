@@ -18,7 +18,7 @@ export const approve: CommandSpec = {
     reasonFlag(false),
     byFlag,
     {
-      name: 'version',
+      name: 'challenger',
       valueName: 'version',
       description: 'the challenger version you mean (default: the one waiting)',
     },
@@ -30,7 +30,7 @@ export const approve: CommandSpec = {
       description: 'promote it',
     },
     {
-      command: 'ctpilot approve fraud-detector --version 7 --by alice',
+      command: 'ctpilot approve fraud-detector --challenger 7 --by alice',
       description: 'only if version 7 is waiting',
     },
   ],

@@ -17,7 +17,7 @@ export const reject: CommandSpec = {
     reasonFlag(true),
     byFlag,
     {
-      name: 'version',
+      name: 'challenger',
       valueName: 'version',
       description: 'the challenger version you mean (default: the one waiting)',
     },

@@ -11,6 +11,7 @@ import {
   controllerStatus,
   currentPolicy,
   noController,
+  Refused,
   withTemporal,
 } from '../lib/controllers.ts';
 import { decisionDetail, decisionHeadline } from '../lib/decision-view.ts';
@@ -18,6 +19,7 @@ import { EXIT, UserError } from '../lib/errors.ts';
 import { oneLine, outcome, relative, shortHash } from '../lib/format.ts';
 import { printJson } from '../lib/io.ts';
 import { mlflowModelUrl, mlflowRunUrl, temporalWorkflowUrl } from '../lib/links.ts';
+import { refusal } from '../lib/operator.ts';
 import { configFrom } from '../lib/services.ts';
 import { renderTable } from '../lib/table.ts';
 
@@ -29,7 +31,8 @@ export const status: CommandSpec = {
     'metric’s verdict, every trigger, every action and what held it back — the bake period and the last retrain; ' +
     'asks the running retrain, if any, for its phase and steps (its progress query); reads the champion alias from ' +
     'the MLflow registry. Prints links to the workflows in the Temporal UI and to the model and run in MLflow. Exits 1 ' +
-    'when the controller exists but is no longer running, 2 when there is none.',
+    'when the controller exists but is no longer running or cannot answer (a failing workflow task), 2 when there is ' +
+    'none or no worker answers.',
   args: [{ name: 'policy', description: 'the policy name (metadata.name)' }],
   flags: [jsonFlag],
   examples: [
@@ -74,7 +77,13 @@ export const status: CommandSpec = {
         return EXIT.failed;
       }
 
-      const s = await controllerStatus(t, name);
+      let s: Awaited<ReturnType<typeof controllerStatus>>;
+      try {
+        s = await controllerStatus(t, name);
+      } catch (error) {
+        if (error instanceof Refused) return refusal(io, style, flags.json === true, error, { policy: name });
+        throw error;
+      }
       let progress: RetrainProgress | null = null;
       let progressError: string | null = null;
       let retrainRunId: string | undefined;

@@ -90,7 +90,7 @@ export async function runApprovalVerb(
   const name = args[0]!;
   const by = operator(flags, io);
   const why = decision === 'reject' ? reason(flags, true, 'reject') : reason(flags, false, 'approve');
-  const version = typeof flags.version === 'string' ? flags.version : undefined;
+  const version = typeof flags.challenger === 'string' ? flags.challenger.replace(/^v/, '') : undefined;
   const json = flags.json === true;
   const ms = timeoutMs(flags);
   const config = configFrom(io);

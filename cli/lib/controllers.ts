@@ -8,6 +8,9 @@ import {
   isGrpcCancelledError,
   isGrpcDeadlineError,
   isGrpcServiceError,
+  QueryNotRegisteredError,
+  QueryRejectedError,
+  ServiceError,
   type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -19,6 +22,7 @@ import type { Config } from '../../workers/config.ts';
 import { type ControllerStatus, statusQuery } from '../../workflows/messages.ts';
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { UserError } from './errors.ts';
+import { temporalWorkflowUrl } from './links.ts';
 import { connectTemporal } from './services.ts';
 
 export interface Temporal {
@@ -109,18 +113,36 @@ export function controllerHandle(t: Temporal, policy: string): WorkflowHandle {
   return t.client.workflow.getHandle(controllerWorkflowId(policy));
 }
 
+/**
+ * A query the workflow could not answer: its workflow task is failing (an
+ * exception in workflow code, nondeterminism after a deploy) or the query
+ * handler threw. Not the caller's mistake and not a bug of the command.
+ */
+export class QueryFailed extends Refused {}
+
 /** The controller's status query; a missing controller is a UserError naming the fix. */
 export async function controllerStatus(t: Temporal, policy: string, ms = 10_000): Promise<ControllerStatus> {
+  const workflowId = controllerWorkflowId(policy);
   try {
     return await answered(
       t,
-      `the status query of ${controllerWorkflowId(policy)}`,
+      `the status query of ${workflowId}`,
       ms,
       () => controllerHandle(t, policy).query(statusQuery),
-      controllerWorkflowId(policy),
+      workflowId,
     );
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw noController(policy);
+    if (isNotFound(error)) throw noController(policy);
+    if (error instanceof UserError) throw error;
+    if (
+      error instanceof QueryNotRegisteredError ||
+      error instanceof QueryRejectedError ||
+      error instanceof ServiceError
+    )
+      throw new QueryFailed(
+        `${workflowId} could not answer its status query: ${rootMessage(error)}`,
+        `open it in the Temporal UI (${temporalWorkflowUrl(t.config, workflowId)}): a failing workflow task shows there with its error`,
+      );
     throw error;
   }
 }

@@ -13,7 +13,7 @@ import {
   CtPolicy,
   CtPolicyVersion,
 } from '../../workflows/search-attributes.ts';
-import { controllerStatus, currentPolicy, mapLimit, type Temporal } from './controllers.ts';
+import { controllerStatus, currentPolicy, mapLimit, QueryFailed, type Temporal } from './controllers.ts';
 import { UserError } from './errors.ts';
 import { matches, type Requirement } from './label-selector.ts';
 import { temporalWorkflowUrl } from './links.ts';
@@ -111,10 +111,14 @@ export async function listPolicies(
         try {
           status = await controllerStatus(t, name, 5000);
         } catch (error) {
-          if (!(error instanceof UserError)) throw error;
-          if (!silentQueues.has(e.taskQueue))
+          if (error instanceof QueryFailed) {
+            // This controller's trouble, not its queue's: say so and show what visibility knows.
             warnings.push(`${error.message}; state shown from the search attributes`);
-          silentQueues.add(e.taskQueue);
+          } else if (error instanceof UserError) {
+            if (!silentQueues.has(e.taskQueue))
+              warnings.push(`${error.message}; state shown from the search attributes`);
+            silentQueues.add(e.taskQueue);
+          } else throw error;
         }
       }
       const model =
