@@ -143,7 +143,7 @@ export const backtest: CommandSpec = {
       valueName: 'duration',
       description: 'how long a simulated retrain runs, holding later ones back (default: finishes at once)',
     },
-    { name: 'version', valueName: 'v', description: 'champion version for {{ version }} in queries' },
+    { name: 'championVersion', valueName: 'v', description: 'champion version for {{ version }} in queries' },
     { name: 'model', short: 'm', valueName: 'name', description: 'fleet templates: the model to backtest' },
     {
       name: 'instant',
@@ -210,10 +210,9 @@ export const backtest: CommandSpec = {
       const options = {
         policy,
         span,
-        values: (typeof flags.version === 'string' ? { version: flags.version } : {}) as Record<
-          string,
-          string
-        >,
+        values: (typeof flags.championVersion === 'string'
+          ? { version: flags.championVersion }
+          : {}) as Record<string, string>,
         context: {
           model: modelOf(policy),
           aliases: policy.spec.model.aliases,
