@@ -69,7 +69,7 @@ describe('ctpilot approve, reject and rollback on the real stack', { skip: PENDI
 
   const status = async () => {
     const r = await ctpilot(['status', name, '--json'], { env });
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 0, `ctpilot status: ${r.stdout}${r.stderr}`);
     return JSON.parse(r.stdout) as StatusJson;
   };
   const awaitingApproval = () =>

@@ -130,6 +130,7 @@ describe('ctpilot audit export on the real stack', () => {
     );
     const finished = await waitFor('the retrain to finish', async () => {
       const r = await ctpilot(['status', name, '--json'], { env });
+      assert.equal(r.code, 0, `ctpilot status: ${r.stdout}${r.stderr}`);
       const s = JSON.parse(r.stdout) as {
         status: {
           retrain: unknown;
