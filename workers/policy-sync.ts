@@ -89,10 +89,19 @@ export async function loadPolicySet(paths: readonly string[], mlflow: MlflowClie
   return { ok: true, policies, templates };
 }
 
-/** Controllers running now, by workflow id, with the policy version each runs. */
-async function runningControllers(client: Client): Promise<Map<string, { policy: string; hash?: string }>> {
+/**
+ * Controllers running now, by workflow id, with the policy version each runs;
+ * only those on `taskQueue` when given — the controllers this deployment
+ * owns, so a prune never stops another deployment's (or a concurrent test's).
+ */
+async function runningControllers(
+  client: Client,
+  taskQueue?: string,
+): Promise<Map<string, { policy: string; hash?: string }>> {
   const running = new Map<string, { policy: string; hash?: string }>();
-  const query = "WorkflowType = 'policyControllerWorkflow' AND ExecutionStatus = 'Running'";
+  const query = `WorkflowType = 'policyControllerWorkflow' AND ExecutionStatus = 'Running'${
+    taskQueue ? ` AND TaskQueue = '${taskQueue.replace(/'/g, "\\'")}'` : ''
+  }`;
   for await (const execution of client.workflow.list({ query })) {
     const policy =
       execution.typedSearchAttributes.get(CtPolicy) ?? execution.workflowId.replace(/^policy:/, '');
@@ -101,9 +110,13 @@ async function runningControllers(client: Client): Promise<Map<string, { policy:
   return running;
 }
 
-/** What applying the set would change (`ctpilot diff`). */
-export async function planSync(client: Client, policies: readonly LoadedPolicy[]): Promise<PlannedChange[]> {
-  const running = await runningControllers(client);
+/** What applying the set would change (`ctpilot diff`); removals only among the controllers on `taskQueue` when given. */
+export async function planSync(
+  client: Client,
+  policies: readonly LoadedPolicy[],
+  options: { readonly taskQueue?: string } = {},
+): Promise<PlannedChange[]> {
+  const running = await runningControllers(client, options.taskQueue);
   const changes: PlannedChange[] = [];
   for (const policy of policies) {
     const workflowId = controllerWorkflowId(policy.spec.metadata.name);
@@ -153,7 +166,7 @@ export async function applyPolicies(
   policies: readonly LoadedPolicy[],
   options: SyncOptions,
 ): Promise<AppliedChange[]> {
-  const plan = await planSync(client, policies);
+  const plan = await planSync(client, policies, { taskQueue: options.taskQueue });
   const byName = new Map(policies.map((p) => [p.spec.metadata.name, p]));
   const applied: AppliedChange[] = [];
   for (const change of plan) {

@@ -14,7 +14,8 @@ export const apply: CommandSpec = {
     'Validates every policy first and applies nothing if one is invalid. Then starts a controller workflow ' +
     '(policy:<name>) for each new policy and sends each changed one its new version (update-with-start: applying the ' +
     'same files twice changes nothing). Fleet templates become one controller per selected model. Controllers of ' +
-    'policies that are no longer in the files keep running unless --prune is given.',
+    'policies that are no longer in the files keep running unless --prune is given; only controllers on this task queue ' +
+    '(CTPILOT_TASK_QUEUE) are ever stopped.',
   args: [{ name: 'paths', description: 'policy files or directories', variadic: true }],
   flags: [jsonFlag, { name: 'prune', description: 'stop the controllers of policies not in these files' }],
   examples: [

@@ -75,7 +75,9 @@ export const diff: CommandSpec = {
       }
       const temporal = await connectTemporal(config);
       try {
-        const changes = await planSync(temporal.client, set.policies);
+        const changes = await planSync(temporal.client, set.policies, {
+          taskQueue: config.temporal.taskQueue,
+        });
         if (flags.json === true) printJson(io, { changes });
         else printChanges(io, style, changes, config.temporal.uiUrl, config.temporal.namespace);
         const pending = changes.some((c) => c.kind !== 'unchanged');

@@ -108,8 +108,14 @@ describe('ctpilot operator verbs on the real stack', () => {
   const workers: Worker[] = [];
   const running: Promise<void>[] = [];
 
-  const list = async (...args: string[]) => {
-    const r = await ctpilot(['list', '--json', '-l', `suite=${suite}`, ...args], { env });
+  /** `ctpilot list --json` of this file's policies; `selector` narrows them further. */
+  const list = async (selector?: string, ...args: string[]) => {
+    const r = await ctpilot(
+      ['list', '--json', '-l', `suite=${suite}${selector ? `,${selector}` : ''}`, ...args],
+      {
+        env,
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as ListJson;
   };
@@ -170,17 +176,17 @@ describe('ctpilot operator verbs on the real stack', () => {
     assert.deepEqual(crit.labels, { suite, tier: 'critical' });
     assert.match(crit.url, /\/namespaces\/default\/workflows\/policy%3A/);
 
-    const selected = await list('-l', 'tier=critical');
+    const selected = await list('tier=critical');
     assert.deepEqual(
       selected.policies.map((p) => p.policy),
       [critical],
     );
-    const negated = await list('-l', 'tier!=critical');
+    const negated = await list('tier!=critical');
     assert.deepEqual(
       negated.policies.map((p) => p.policy),
       [standard],
     );
-    const byModel = await list('--model', `${standard}-model`);
+    const byModel = await list(undefined, '--model', `${standard}-model`);
     assert.deepEqual(
       byModel.policies.map((p) => p.policy),
       [standard],
@@ -279,7 +285,7 @@ describe('ctpilot operator verbs on the real stack', () => {
       (JSON.parse(paused.stdout) as { paused: { by: string; reason: string } }).paused.by,
       'alice',
     );
-    const l = await list('-l', 'tier=standard');
+    const l = await list('tier=standard');
     assert.equal(l.policies[0]?.phase, 'paused');
     assert.deepEqual(
       [l.policies[0]?.paused?.by, l.policies[0]?.paused?.reason, l.policies[0]?.nextEvaluationAt],
@@ -368,7 +374,7 @@ describe('ctpilot operator verbs on the real stack', () => {
     const text = await ctpilot(['status', trainer], { env });
     assert.match(text.stdout, /retrain +retrain:.+ · training · trigger drop/);
     assert.match(text.stdout, /STEP +OUTCOME +WHEN +DETAIL/);
-    const l = await list('-l', 'tier=batch');
+    const l = await list('tier=batch');
     assert.equal(l.policies[0]?.retrain?.workflowId, training.retrain!.workflowId);
 
     const approve = await ctpilot(['approve', trainer], { env });
