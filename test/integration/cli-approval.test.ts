@@ -22,13 +22,6 @@ import { ctpilot } from '../unit/cli/helpers.ts';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
 
-/**
- * Why the file is skipped while the workflows of issue 6 are not in main; set it to `false` when they are.
- * (It passed against the issue-6 workflow code in the working tree on 2026-11-21.)
- */
-const PENDING: string | false =
-  'issue 6 (approve/reject updates on the retraining workflow, rollback update on the controller) has not landed in main';
-
 const waitFor = async <T>(
   what: string,
   probe: () => Promise<T | undefined>,
@@ -52,7 +45,7 @@ interface StatusJson {
   champion: { version: string | null } | null;
 }
 
-describe('ctpilot approve, reject and rollback on the real stack', { skip: PENDING }, () => {
+describe('ctpilot approve, reject and rollback on the real stack', () => {
   const config = testConfig();
   const taskQueue = uniqueName('cli-approval');
   const env = { ...(process.env as Record<string, string>), CTPILOT_TASK_QUEUE: taskQueue, USER: 'alice' };
