@@ -172,9 +172,13 @@ export const status: CommandSpec = {
           'retrain',
           `${s.retrain.workflowId} · ${progress ? style.cyan(progress.phase) : style.yellow(`phase unknown (${progressError})`)} · trigger ${s.retrain.trigger} · started ${relative(s.retrain.startedAt, now)}${progress?.runId ? ` · run ${progress.runId}` : ''}${progress?.version ? ` · version ${progress.version}` : ''}`,
         );
+        if (progress?.shadow)
+          out.push(
+            `    ${style.dim('shadow')} ${progress.shadow.scored} scored, ${progress.shadow.labelled} labelled, ${progress.shadow.failed} failed since ${progress.shadow.startedAt} — ${oneLine(progress.shadow.interim, 100)}${progress.shadow.reportUri ? style.dim(` · report ${progress.shadow.reportUri}`) : ''}`,
+          );
         if (progress?.phase === 'awaiting-approval')
           out.push(
-            `    ${style.yellow('waiting for a decision:')} ctpilot approve ${name}  or  ctpilot reject ${name} --reason "…"`,
+            `    ${style.yellow('waiting for a decision:')} ctpilot approve ${name}  or  ctpilot reject ${name} --reason "…"${progress.approval ? style.dim(` (until ${progress.approval.timeoutAt}, then ${progress.approval.onTimeout})`) : ''}`,
           );
         if (progress && progress.steps.length > 0)
           out.push(

@@ -135,7 +135,10 @@ describe('ctpilot approve, reject and rollback on the real stack', () => {
   it('approve promotes the challenger the retrain waits on; the champion alias follows', async () => {
     const waiting = await awaitingApproval();
     const text = await ctpilot(['status', name], { env });
-    assert.match(text.stdout, new RegExp(`waiting for a decision: ctpilot approve ${name}`));
+    assert.match(
+      text.stdout,
+      new RegExp(`waiting for a decision: ctpilot approve ${name} .* \\(until \\S+, then reject\\)`),
+    );
     const r = await ctpilot(['approve', name, '--reason', 'first model', '--json'], { env });
     assert.equal(r.code, 0, r.stderr);
     const decision = JSON.parse(r.stdout) as {
