@@ -17,7 +17,17 @@ import { createClients } from '../../workers/clients.ts';
 import { loadConfig } from '../../workers/config.ts';
 import { createOrchestratorWorker, createTrainingWorker } from '../../workers/orchestrator.ts';
 import { applyPolicies } from '../../workers/policy-sync.ts';
-import { evaluateNowUpdate, pauseUpdate, resumeUpdate, statusQuery } from '../../workflows/messages.ts';
+import { bootstrapChampion, startSimulator } from '../../examples/support-tickets/control.ts';
+import {
+  approveUpdate,
+  evaluateNowUpdate,
+  pauseUpdate,
+  resumeUpdate,
+  retrainProgressQuery,
+  rollbackUpdate,
+  statusQuery,
+} from '../../workflows/messages.ts';
+import { retrainWorkflow } from '../../workflows/retrain.ts';
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { stackCheckWorkflow } from '../../workflows/stack-check.ts';
 import { quietTemporalRuntime, uniqueName } from '../support/env.ts';
@@ -115,6 +125,80 @@ try {
   await failed.result().catch(() => undefined);
   await save('retrain-failed', failed);
   await failingController.terminate('recorded');
+
+  // Shadow, manual approval, promotion, the bake and a manual rollback, with the example model.
+  const modelName = uniqueName('recorded-tickets');
+  await bootstrapChampion({ modelName });
+  const simulator = await startSimulator({ modelName, rate: 20, labelDelaySeconds: 1, flushSeconds: 1 });
+  try {
+    process.env.CTPILOT_RECORD_HOOK_SECRET = simulator.hookSecret;
+    const promoting = uniqueName('recorded-promotion');
+    const loaded = loadPolicy(
+      stringify({
+        apiVersion: 'ctpilot/v1',
+        kind: 'RetrainingPolicy',
+        metadata: { name: promoting },
+        model: { name: modelName },
+        evaluate: { every: '1h' },
+        metrics: { accuracy: { prometheus: { query: 'vector(0.95)' }, objective: { min: 0.9 } } },
+        triggers: { watch: { when: 'accuracy.breached', for: 1000, action: 'alert' } },
+        training: {
+          experiment: `${promoting}-retraining`,
+          launcher: { mlflowProject: { uri: './examples/support-tickets', entryPoint: 'train' } },
+          parameters: { data_uri: 'synthetic', min_rows: 200 },
+          timeout: '10m',
+        },
+        shadow: {
+          mode: 'replay',
+          duration: '5s',
+          maxDuration: '30s',
+          minSamples: 30,
+          requests: { uri: simulator.requestsPrefix! },
+          labels: { uri: simulator.labelsPrefix! },
+          endpoint: `${simulator.url}/versions/{{ version }}/invocations`,
+          compare: [{ metric: 'agreement', margin: 0.5 }],
+        },
+        promotion: {
+          approval: 'manual',
+          approvalTimeout: '10m',
+          bake: '1h',
+          rollback: { when: 'accuracy.breached', for: 2 },
+          deployHook: { url: `${simulator.url}/admin/reload`, secret: '${env:CTPILOT_RECORD_HOOK_SECRET}' },
+        },
+      }),
+      `${promoting}.yaml`,
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
+    await applyPolicies(client, [loaded.policy], { taskQueue });
+    const watching = client.workflow.getHandle(controllerWorkflowId(promoting));
+    await until(async () => (await watching.query(statusQuery)).lastDecision ?? undefined);
+    const promotion = await client.workflow.start(retrainWorkflow, {
+      workflowId: `retrain:${promoting}:1`,
+      taskQueue,
+      args: [
+        {
+          policy: loaded.policy,
+          trigger: 'recorder',
+          attempt: 1,
+          controllerWorkflowId: controllerWorkflowId(promoting),
+          decidedAt: new Date().toISOString(),
+          evaluation: 1,
+          explanation: 'recorded',
+        },
+      ],
+    });
+    await until(async () => ((await promotion.query(retrainProgressQuery)).phase === 'awaiting-approval' ? true : undefined));
+    await promotion.executeUpdate(approveUpdate, { args: [{ by: 'recorder', reason: 'recording' }] });
+    await promotion.result();
+    await until(async () => ((await watching.query(statusQuery)).state.champion?.bakeUntil ? true : undefined));
+    await watching.executeUpdate(evaluateNowUpdate, { args: [{ by: 'recorder' }] });
+    await watching.executeUpdate(rollbackUpdate, { args: [{ by: 'recorder', reason: 'recording a rollback' }] });
+    await save('retrain-promoted', promotion);
+    await save('controller-promotion', watching);
+    await watching.terminate('recorded');
+  } finally {
+    await simulator.stop();
+  }
 } finally {
   orchestrator.worker.shutdown();
   training.worker.shutdown();

@@ -1,5 +1,6 @@
 // Replays the recorded workflow histories (test/histories/*.json, recorded by
-// test/histories/record.ts) against the current workflow code: a change that
+// test/histories/record.ts; `earlier-*` are kept from older versions of the
+// code) against the current workflow code: a change that
 // would break running workflows — a reordered activity, a new timer, a
 // changed branch — fails here, in CI, before it reaches a running controller.
 import assert from 'node:assert/strict';
