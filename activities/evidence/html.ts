@@ -117,6 +117,21 @@ function timelineRow(r: RowRef): string[] {
   ];
 }
 
+/** Beyond this many rows the page lists only what is not a routine evaluation; the data files hold every row. */
+export const PAGE_ROW_LIMIT = 2000;
+
+function timelineSection(pack: EvidencePack): string {
+  const head = ['seq', 'position', 'at', 'policy', 'kind', 'outcome', 'workflow', 'summary', 'hash'];
+  if (pack.timeline.length <= PAGE_ROW_LIMIT)
+    return `<h2>Every audit row of the period</h2>\n${table(head, pack.timeline.map(timelineRow), 'no rows')}`;
+  const shown = pack.timeline.filter(
+    (r) => r.kind !== 'evaluation' || r.outcome !== 'ok' || r.integrity.length > 0,
+  );
+  return `<h2>Audit rows of the period</h2>
+<p>${esc(pack.timeline.length)} rows; the ${esc(pack.timeline.length - shown.length)} evaluations with outcome <b>ok</b> and an intact hash are left off this page — every row is in <code>evidence.json</code> (timeline) and, as stored, in <code>audit-rows.jsonl</code>.</p>
+${table(head, shown.map(timelineRow), 'no rows')}`;
+}
+
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#202124;margin:2rem auto;max-width:1100px;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #dadce0;padding-bottom:.2rem}h3{margin-bottom:.3rem}
@@ -240,8 +255,7 @@ ${table(
       .join(' · ') || '—',
   )}</p>
 
-<h2>Every audit row of the period</h2>
-${table(['seq', 'position', 'at', 'policy', 'kind', 'outcome', 'workflow', 'summary', 'hash'], pack.timeline.map(timelineRow), 'no rows')}
+${timelineSection(pack)}
 </body></html>
 `;
 }

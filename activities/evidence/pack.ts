@@ -216,6 +216,13 @@ const isController = (workflowId: string) => workflowId.startsWith('policy:');
 const kindIs = (row: { kind: string }, ...prefixes: string[]) =>
   prefixes.some((p) => row.kind === p || row.kind.startsWith(`${p}.`));
 
+/** Appends to the list under `key` (creating it): copying the list per row made a year of rows take minutes. */
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 // ---- the pack ------------------------------------------------------------------
 
 export function buildPack(input: PackInput): EvidencePack {
@@ -231,7 +238,7 @@ export function buildPack(input: PackInput): EvidencePack {
   for (const p of input.chain.problems) {
     if (p.seq === undefined) continue;
     const kind: Integrity = p.kind === 'removed' ? 'removed-before' : p.kind;
-    integrityBySeq.set(p.seq, [...(integrityBySeq.get(p.seq) ?? []), kind]);
+    push(integrityBySeq, p.seq, kind);
   }
   const ref = (row: AuditRow): RowRef => ({
     seq: row.seq,
@@ -330,11 +337,10 @@ export function buildPack(input: PackInput): EvidencePack {
   for (const r of rows) {
     if (r.kind === 'evaluation' || !isController(r.workflowId)) continue;
     const key = `${r.policy}\u0000${Date.parse(r.recordedAt)}`;
-    atInstant.set(key, [...(atInstant.get(key) ?? []), r]);
+    push(atInstant, key, r);
   }
   const byPolicy = new Map<string, AuditRow[]>();
-  for (const r of periodRows.filter((x) => x.kind === 'evaluation'))
-    byPolicy.set(r.policy, [...(byPolicy.get(r.policy) ?? []), r]);
+  for (const r of periodRows.filter((x) => x.kind === 'evaluation')) push(byPolicy, r.policy, r);
   const episodes: Episode[] = [];
   for (const [policy, evals] of byPolicy) {
     let current: IncidentEvaluation[] = [];
@@ -400,12 +406,20 @@ export function buildPack(input: PackInput): EvidencePack {
       const id = field(r, 'retrainWorkflowId');
       if (id) touched.add(id);
     }
+  // Indexed once: a year of rows times each retrain was the slow part otherwise.
+  const byWorkflow = new Map<string, AuditRow[]>();
+  const startedRows = new Map<string, AuditRow>();
+  for (const r of rows) {
+    if (touched.has(r.workflowId)) push(byWorkflow, r.workflowId, r);
+    if (r.kind === 'retrain.started') {
+      const id = field(r, 'retrainWorkflowId');
+      if (id && !startedRows.has(id)) startedRows.set(id, r);
+    }
+  }
   const retrains: RetrainEntry[] = [];
   for (const workflowId of touched) {
-    const own = rows.filter((r) => r.workflowId === workflowId);
-    const startedBy = rows.find(
-      (r) => r.kind === 'retrain.started' && field(r, 'retrainWorkflowId') === workflowId,
-    );
+    const own = byWorkflow.get(workflowId) ?? [];
+    const startedBy = startedRows.get(workflowId);
     const all = [...(startedBy ? [startedBy] : []), ...own];
     if (all.length === 0) continue;
     const steps = all.map(step);

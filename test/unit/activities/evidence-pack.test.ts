@@ -436,6 +436,22 @@ describe('evidence pack: page and files', () => {
     assert.match(html, /approved<\/b> at 2026-06-01 00:37:00Z · by alice · reason: report reviewed/);
   });
 
+  it('a long period keeps the page readable: routine ok evaluations are left off it, and it says where they are', () => {
+    evaluationNo = 0;
+    const many = chain([
+      ...Array.from({ length: 2100 }, (_, i) => evaluation(i * 5)),
+      evaluation(2100 * 5, { breach: true, actions: [{ kind: 'alert', status: 'act' }] }),
+    ]);
+    const pack = buildPack(input(many, { to: at(2101 * 5) }));
+    assert.equal(pack.timeline.length, 2101, 'the data keeps every row');
+    const html = renderHtml(pack);
+    assert.match(
+      html,
+      /2101 rows; the 2100 evaluations with outcome <b>ok<\/b> and an intact hash are left off this page/,
+    );
+    assert.equal((html.match(/<td>evaluation<\/td>/g) ?? []).length, 1);
+  });
+
   it('the manifest lists every file with its SHA-256; the rows are written exactly as stored', () => {
     const rows = story();
     const pack = buildPack(input(rows));
