@@ -22,6 +22,10 @@ export interface WindowRequest {
   readonly connection?: string;
   readonly from?: string;
   readonly to?: string;
+  /** Rows whose timestamp in this column falls outside [from, to) are left out (Parquet row groups skipped). */
+  readonly timestampColumn?: string;
+  /** Declared column kinds; they win over the source's types and over inference. */
+  readonly types?: Readonly<Record<string, 'numeric' | 'categorical'>>;
 }
 
 interface Base<P extends ProviderKind> {
@@ -138,6 +142,8 @@ function plan(
         ? { params: w.params.map((p) => (typeof p === 'string' ? text(p, vals) : p)) }
         : {}),
       ...(w.connection !== undefined ? { connection: w.connection } : {}),
+      ...(w.timestampColumn !== undefined ? { timestampColumn: w.timestampColumn } : {}),
+      ...(w.types !== undefined ? { types: w.types } : {}),
       ...span,
     };
   };

@@ -67,6 +67,16 @@ export const dataWindow = z
     lookback: duration(
       'Length of the window ending at the evaluation time; sets {{ window.from }} and {{ window.to }}.',
     ).optional(),
+    timestampColumn: nonEmptyText(
+      'Column holding each row’s time: with a lookback, rows outside the window are left out (and Parquet row groups skipped).',
+    ).optional(),
+    types: z
+      .record(z.string(), z.enum(['numeric', 'categorical']))
+      .meta({
+        description:
+          'Declared column kinds (e.g. integer codes that are categories); they win over inference.',
+      })
+      .optional(),
   })
   .check(exactlyOne(['uri', 'sql'], 'a data window'))
   .meta({ description: 'A window of rows: exactly one of uri or sql.' });
