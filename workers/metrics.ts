@@ -67,7 +67,7 @@ export const metrics = {
   }),
   retrains: new Counter({
     name: 'ctpilot_retrains_total',
-    help: 'Retraining workflow steps by policy and outcome: started, failed, rejected (gates), registered.',
+    help: 'Retraining workflow steps by policy and outcome: started, failed, rejected (gates, shadow or approval), registered.',
     labelNames: ['policy', 'outcome'] as const,
     registers: [registry],
   }),
@@ -75,6 +75,12 @@ export const metrics = {
     name: 'ctpilot_promotions_total',
     help: 'Promotion steps recorded in the audit history, by policy and outcome.',
     labelNames: ['policy', 'outcome'] as const,
+    registers: [registry],
+  }),
+  approvals: new Counter({
+    name: 'ctpilot_approval_decisions_total',
+    help: 'Manual approval decisions recorded in the audit history, by policy and decision (approved, rejected, timeout).',
+    labelNames: ['policy', 'decision'] as const,
     registers: [registry],
   }),
   rollbacks: new Counter({
@@ -170,8 +176,9 @@ export function auditWritten(kind: string): void {
 /**
  * A workflow step reached the audit history: retrains, promotions and
  * rollbacks are counted from the step's kind (`retrain.started`,
- * `retrain.failed`, `gates` rejected, `challenger.registered`, `promotion.*`,
- * `rollback.*`), so new steps in the workflows are counted without a change here.
+ * `retrain.failed`, `gates` rejected, `challenger.registered`,
+ * `challenger.rejected` (shadow or approval), `approval`, `promotion*`,
+ * `rollback*`), so new steps of those kinds are counted without a change here.
  */
 export function recordAuditStep(entry: { policy: string; kind: string; outcome: string }): void {
   auditWritten(entry.kind);
@@ -180,6 +187,8 @@ export function recordAuditStep(entry: { policy: string; kind: string; outcome: 
   else if (kind === 'retrain.failed') metrics.retrains.inc({ policy, outcome: 'failed' });
   else if (kind === 'gates' && outcome === 'rejected') metrics.retrains.inc({ policy, outcome: 'rejected' });
   else if (kind === 'challenger.registered') metrics.retrains.inc({ policy, outcome: 'registered' });
+  else if (kind === 'challenger.rejected') metrics.retrains.inc({ policy, outcome: 'rejected' });
+  else if (kind === 'approval') metrics.approvals.inc({ policy, decision: outcome });
   else if (kind.startsWith('promotion') || kind === 'promoted') metrics.promotions.inc({ policy, outcome });
   else if (kind.startsWith('rollback')) metrics.rollbacks.inc({ policy, outcome });
 }
