@@ -13,9 +13,11 @@ export interface WorkerProcess {
 export async function startWorkerProcess(
   role: 'orchestrator' | 'training',
   taskQueue: string,
+  /** The stack the worker talks to; the shared test stack's by default (a fault test passes its own). */
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, role, taskQueue], {
-    env: process.env,
+    env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
