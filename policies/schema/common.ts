@@ -3,7 +3,7 @@
 // Schema export) and an error message that says what was expected.
 
 import { z } from 'zod';
-import { DURATION_FORMS, DURATION_PATTERN } from '../duration.ts';
+import { DURATION_FORMS, DURATION_PATTERN, parseDuration } from '../duration.ts';
 import { SECRET_FORMS, SECRET_REF } from '../secrets.ts';
 
 /**
@@ -29,16 +29,25 @@ function patterned(
 
 /** `30s`, `5m`, `24h`, `7d`, `1h30m`. */
 export function duration(description: string) {
-  return patterned(
-    DURATION_PATTERN,
-    'bad-duration',
-    (v) => `\`${String(v)}\` is not a duration`,
-    DURATION_FORMS,
-    `expected a duration (${DURATION_FORMS})`,
-  ).meta({
-    description: `${description} Duration: ${DURATION_FORMS}.`,
-    examples: ['5m'],
-  });
+  return (
+    patterned(
+      DURATION_PATTERN,
+      'bad-duration',
+      (v) => `\`${String(v)}\` is not a duration`,
+      DURATION_FORMS,
+      `expected a duration (${DURATION_FORMS})`,
+    )
+      // The pattern admits `999999999999d`, which no clock can count to: refused
+      // here, rather than failing every evaluation that needs the number.
+      .refine((v) => !DURATION_PATTERN.test(v) || parseDuration(v) !== undefined, {
+        error: (iss) => `\`${String(iss.input)}\` is too long to be a duration`,
+        params: { code: 'bad-duration', hint: 'durations must stay under about 285,000 years (2^53 ms)' },
+      })
+      .meta({
+        description: `${description} Duration: ${DURATION_FORMS}.`,
+        examples: ['5m'],
+      })
+  );
 }
 
 /** DNS-label style, because the name becomes part of Temporal workflow ids (`policy:<name>`) and URLs. */

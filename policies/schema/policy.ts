@@ -6,6 +6,7 @@
 // not also count as missing.)
 
 import { z } from 'zod';
+import { parseDuration } from '../duration.ts';
 import { duration, labelKey, metricName, policyName, receiverName, text, triggerName } from './common.ts';
 import { modelRef, promotion, receiver, shadow, training } from './lifecycle.ts';
 import { errorPolicy, metric, noDataPolicy } from './metrics.ts';
@@ -35,7 +36,14 @@ export const metadata = z
 
 export const evaluate = z
   .strictObject({
-    every: duration('How often metrics are collected and the policy evaluated.').default('5m'),
+    every: duration('How often metrics are collected and the policy evaluated (at least 1s).')
+      // `0s` or `1ms` would make the controller evaluate in a tight loop:
+      // Prometheus, PostgreSQL and the workflow history would take the load.
+      .refine((v) => (parseDuration(v) ?? 1000) >= 1000, {
+        error: (iss) => `\`${String(iss.input)}\` is too short: a policy is evaluated at most once a second`,
+        params: { code: 'bad-duration', hint: 'write 1s or more, e.g. 30s or 5m' },
+      })
+      .default('5m'),
     onNoData: noDataPolicy.default('inconclusive'),
     onError: errorPolicy.default('error'),
     inconclusiveLimit: z
