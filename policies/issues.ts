@@ -39,6 +39,7 @@ export type IssueCode =
   | 'cel-unknown-function'
   | 'cel-type'
   | 'cel-no-metric'
+  | 'cel-cost'
   | 'promql-syntax'
   | 'promql-result'
   | 'template-unknown-variable'

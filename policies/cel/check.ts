@@ -11,6 +11,7 @@ import { celEnv, parse } from '@bufbuild/cel';
 import type { Expr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 import type { Metric } from '../schema/metrics.ts';
 import { nearest } from '../suggest.ts';
+import { conditionCost, MAX_CONDITION_COST } from './cost.ts';
 import { type FieldInfo, hasObjective, metricFields } from './fields.ts';
 
 export type ConditionProblemCode =
@@ -19,7 +20,8 @@ export type ConditionProblemCode =
   | 'cel-unknown-field'
   | 'cel-unknown-function'
   | 'cel-type'
-  | 'cel-no-metric';
+  | 'cel-no-metric'
+  | 'cel-cost';
 
 export interface ConditionProblem {
   readonly code: ConditionProblemCode;
@@ -123,6 +125,23 @@ export function analyseCondition(
           offset,
           message: `condition syntax: ${m ? m[3] : msg}`,
           hint: 'conditions are CEL: combine with && || !, compare with < <= > >= == !=, e.g. `precision.breached || recall.value < 0.8`',
+        },
+      ],
+      metrics: [],
+      aboutMissingData: false,
+    };
+  }
+
+  // Refused before anything else: a condition too costly to run is not worth checking further.
+  const cost = parsed.expr ? conditionCost(parsed.expr) : 0;
+  if (cost > MAX_CONDITION_COST) {
+    return {
+      problems: [
+        {
+          code: 'cel-cost',
+          offset: 0,
+          message: `this condition can take up to ${Number.isFinite(cost) ? Math.round(cost).toLocaleString('en') : 'unbounded'} steps to evaluate; at most ${MAX_CONDITION_COST.toLocaleString('en')} are allowed`,
+          hint: 'conditions run at every evaluation: a macro (all, exists, map, filter) over a long list, or nested inside another, multiplies the work — read the metrics directly instead',
         },
       ],
       metrics: [],
