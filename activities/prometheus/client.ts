@@ -33,6 +33,13 @@ export interface RangeSeries {
   readonly points: ReadonlyArray<{ readonly timestamp: number; readonly value: number }>;
 }
 
+/**
+ * The largest answer read: a query for one policy metric never needs more,
+ * and a runaway one (every series of a big server, a proxy answering
+ * garbage) must not take the worker's memory with it.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
 export type QueryErrorKind =
   | 'bad_data' // the query does not parse or is invalid
   | 'timeout'
@@ -79,7 +86,11 @@ export function parseSampleValue(raw: string): number {
   return value;
 }
 
-const samplePair = z.tuple([z.number(), z.string()]);
+/** Seconds since the epoch that a Date can hold (±8.64e12 s); anything else is not a time, whatever the server says. */
+const timestamp = z.number().refine((t) => Math.abs(t) <= 8.64e12, {
+  error: (iss) => `sample timestamp ${String(iss.input)} is not a time`,
+});
+const samplePair = z.tuple([timestamp, z.string()]);
 const envelope = z.object({
   status: z.enum(['success', 'error']),
   data: z.unknown().optional(),
@@ -246,6 +257,7 @@ export class PrometheusClient {
           ? { username: options.username, password: options.password ?? '' }
           : undefined,
       validateStatus: () => true,
+      maxContentLength: MAX_ANSWER_BYTES,
       // Bodies are decoded by decodeQueryResponse, which tolerates non-JSON.
       responseType: 'text',
       transformResponse: (data) => data,
@@ -256,14 +268,27 @@ export class PrometheusClient {
     try {
       const response = await this.http.post(path, new URLSearchParams(form).toString(), {
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        // axios's timeout is the socket's idle time: a body that trickles in a
+        // byte at a time never trips it. The whole exchange gets a deadline too.
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       return decodeQueryResponse(response.status, response.data);
     } catch (error) {
-      if (isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT')) {
+      if (
+        isAxiosError(error) &&
+        (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ERR_CANCELED')
+      ) {
         return {
           kind: 'error',
           error: 'timeout',
           message: `no answer from ${this.url} within ${this.timeoutMs} ms`,
+        };
+      }
+      if (isAxiosError(error) && /maxContentLength/.test(error.message)) {
+        return {
+          kind: 'error',
+          error: 'bad_response',
+          message: `the answer from ${this.url} is larger than ${MAX_ANSWER_BYTES} bytes; narrow the query`,
         };
       }
       const reason = isAxiosError(error) ? (error.code ?? error.message) : String(error);
