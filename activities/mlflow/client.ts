@@ -61,6 +61,9 @@ interface CallOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The largest REST answer read (pages are at most 1,000 items): more is a broken or hostile server. */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
 /** Quotes a value for an MLflow search filter. MLflow's filter grammar has no escape sequences, so a value with both quote kinds cannot be expressed. */
 export function filterLiteral(value: string): string {
   if (!value.includes("'")) return `'${value}'`;
@@ -82,13 +85,15 @@ export class MlflowClient {
   readonly trackingUri: string;
   private readonly http: AxiosInstance;
   private readonly attempts: number;
+  private readonly timeoutMs: number;
 
   constructor(options: MlflowClientOptions) {
     this.trackingUri = options.trackingUri.replace(/\/$/, '');
     this.attempts = Math.max(1, options.attempts ?? 3);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.http = axios.create({
       baseURL: `${this.trackingUri}/api/2.0/mlflow/`,
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: this.timeoutMs,
       headers: options.token ? { Authorization: `Bearer ${options.token}` } : {},
       validateStatus: () => true, // status codes are mapped by errorFromResponse
       transitional: { clarifyTimeoutError: true },
@@ -125,9 +130,23 @@ export class MlflowClient {
         method,
         url: endpoint,
         ...(method === 'GET' ? { params: payload } : { data: payload ?? {} }),
+        // axios's timeout is the socket's idle time, which an answer that
+        // trickles in never reaches: the whole call gets a deadline too.
+        signal: AbortSignal.timeout(this.timeoutMs),
+        maxContentLength: MAX_ANSWER_BYTES,
       });
     } catch (error) {
-      const reason = isAxiosError(error) ? (error.code ?? error.message) : String(error);
+      if (isAxiosError(error) && /maxContentLength/.test(error.message)) {
+        throw new MlflowResponseError(
+          `MLflow ${endpoint} answered with more than ${MAX_ANSWER_BYTES} bytes`,
+          endpoint,
+        );
+      }
+      const reason = !isAxiosError(error)
+        ? String(error)
+        : error.code === 'ERR_CANCELED'
+          ? `no complete answer within ${this.timeoutMs} ms`
+          : (error.code ?? error.message);
       throw new MlflowUnavailableError(
         `MLflow ${endpoint} unreachable at ${this.trackingUri}: ${reason}`,
         endpoint,

@@ -6,6 +6,9 @@ import { z } from 'zod';
 /** proto3 JSON may render int64 as a string; MLflow sends numbers today. */
 const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform(Number);
 
+/** Milliseconds since the epoch that a Date can hold: a time outside it is a broken answer, said here rather than as "Invalid time value" later. */
+const millis = int64.refine((t) => Math.abs(t) <= 8.64e15, { error: 'not a time (milliseconds since 1970)' });
+
 /** Metric values: numbers, or the strings MLflow uses for non-finite values. */
 const metricValue = z
   .union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])])
@@ -33,8 +36,8 @@ export const runInfoSchema = z.object({
   run_name: z.string().optional(),
   user_id: z.string().optional(),
   status: z.enum(RUN_STATUSES),
-  start_time: int64.optional(),
-  end_time: int64.optional(),
+  start_time: millis.optional(),
+  end_time: millis.optional(),
   artifact_uri: z.string().optional(),
   lifecycle_stage: z.string(),
 });
@@ -43,7 +46,7 @@ export type RunInfo = z.infer<typeof runInfoSchema>;
 export const metricSchema = z.object({
   key: z.string(),
   value: metricValue,
-  timestamp: int64,
+  timestamp: millis,
   step: int64.optional().default(0),
 });
 export type Metric = z.infer<typeof metricSchema>;
@@ -71,8 +74,8 @@ export const MODEL_VERSION_STATUSES = ['PENDING_REGISTRATION', 'FAILED_REGISTRAT
 export const modelVersionSchema = z.object({
   name: z.string(),
   version: z.string(),
-  creation_timestamp: int64.optional(),
-  last_updated_timestamp: int64.optional(),
+  creation_timestamp: millis.optional(),
+  last_updated_timestamp: millis.optional(),
   source: z.string().optional(),
   run_id: z.string().optional(),
   status: z.enum(MODEL_VERSION_STATUSES),
@@ -85,8 +88,8 @@ export type ModelVersion = z.infer<typeof modelVersionSchema>;
 
 export const registeredModelSchema = z.object({
   name: z.string(),
-  creation_timestamp: int64.optional(),
-  last_updated_timestamp: int64.optional(),
+  creation_timestamp: millis.optional(),
+  last_updated_timestamp: millis.optional(),
   description: z.string().optional(),
   tags: z.array(keyValue).default([]),
   aliases: z.array(z.object({ alias: z.string(), version: z.string() })).default([]),
