@@ -34,7 +34,6 @@ export interface EvaluationInput {
 export interface EvaluationResult {
   readonly decision: Decision;
   readonly nextState: PolicyState;
-  readonly measurements: readonly Measurement[];
   readonly audit: { readonly modelSeq: number; readonly hash: string };
   /** The inbound alerts this policy listens for (rendered), for the alert receiver to route by. */
   readonly alertMatchers: ReadonlyArray<{
@@ -53,6 +52,10 @@ function evidence(m: Measurement) {
   return { metric: m.metric, provider: m.provider, outcome: m.outcome, source: m.source, dataAt: m.dataAt };
 }
 
+/** How often the registry's champion alias is read again per model. */
+const CHAMPION_RECHECK_MS = 5 * 60_000;
+const championSeen = new Map<string, { at: number }>();
+
 export function createEvaluationActivities(deps: ProviderDeps & { audit: AuditStore }) {
   return {
     async evaluatePolicy(input: EvaluationInput): Promise<EvaluationResult> {
@@ -61,10 +64,19 @@ export function createEvaluationActivities(deps: ProviderDeps & { audit: AuditSt
       // rollback made outside ctpilot is noticed at the next evaluation. If
       // MLflow cannot be reached, the version last seen stands.
       let state = input.state;
-      try {
-        const serving = await deps.mlflow.getAlias(modelOf(policy), policy.spec.model.aliases.champion);
-        if (serving) state = championObserved(state, serving.version);
-      } catch {}
+      const model = modelOf(policy);
+      const seen = championSeen.get(model);
+      // ctpilot's own promotions and rollbacks reach the state directly; the
+      // registry read is for changes made elsewhere, so once a few minutes per
+      // model is enough — it keeps a thousand policies from asking MLflow
+      // every evaluation.
+      if (!state.champion || !seen || Date.now() - seen.at > CHAMPION_RECHECK_MS) {
+        try {
+          const serving = await deps.mlflow.getAlias(model, policy.spec.model.aliases.champion);
+          championSeen.set(model, { at: Date.now() });
+          if (serving) state = championObserved(state, serving.version);
+        } catch {}
+      }
       const champion = state.champion?.version;
       const requests = planMeasurements(policy, input.at, champion ? { version: champion } : {});
       const measurements = await collectMeasurements(
@@ -88,7 +100,11 @@ export function createEvaluationActivities(deps: ProviderDeps & { audit: AuditSt
         kind: 'evaluation',
         outcome: decision.outcome,
         recordedAt: input.at,
-        inputs: { reason: input.reason, measurements: measurements.map(evidence) },
+        inputs: {
+          reason: input.reason,
+          every: policy.spec.evaluate.every,
+          measurements: measurements.map(evidence),
+        },
         details: {
           summary: decision.summary,
           metrics: decision.metrics,
@@ -100,10 +116,11 @@ export function createEvaluationActivities(deps: ProviderDeps & { audit: AuditSt
       const alertMatchers = requests.flatMap((r) =>
         r.provider === 'alert' ? [{ source: r.source, match: r.match }] : [],
       );
+      // The measurements are in the decision (each metric's value, query and
+      // inputs) and in full in the audit row: not repeated in the history.
       return {
         decision,
         nextState,
-        measurements,
         audit: { modelSeq: row.modelSeq, hash: row.hash },
         alertMatchers,
       };

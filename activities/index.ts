@@ -20,6 +20,7 @@ import { createMirrorActivities } from './shadow/mirror.ts';
 import { createReplayActivities } from './shadow/replay.ts';
 import { createStackCheckActivities } from './stack-check.ts';
 import { createTrainingRunActivities } from './training/training-runs.ts';
+import { createValidationActivities } from './validate-policy.ts';
 
 export interface ActivityDeps {
   readonly mlflow: MlflowClient;
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createShadowEvaluationActivities(deps),
     ...createMirrorActivities(deps),
     ...createPromotionActivities(deps),
+    ...createValidationActivities(),
   };
 }
 

@@ -12,6 +12,7 @@ import type { Metric, ProviderKind } from './schema/metrics.ts';
 import { providerOf } from './schema/metrics.ts';
 import type { Policy } from './schema/policy.ts';
 import { renderText, type TemplateValues } from './template.ts';
+import { templateValues } from './template-values.ts';
 
 export interface WindowRequest {
   readonly uri?: string;
@@ -73,20 +74,7 @@ export type MeasurementRequest =
       readonly resolveAfterMs?: number;
     });
 
-/** The placeholder values a policy provides by itself; the controller adds `version` (and fleet instances `model.tags.*`). */
-export function templateValues(
-  policy: Policy,
-  extra: Readonly<Record<string, string>> = {},
-): Record<string, string> {
-  const v: Record<string, string> = {
-    'policy.name': policy.metadata.name,
-    'model.alias.champion': policy.model.aliases.champion,
-    'model.alias.challenger': policy.model.aliases.challenger,
-  };
-  if (policy.model.name !== undefined) v['model.name'] = policy.model.name;
-  for (const [k, x] of Object.entries(policy.metadata.labels)) v[`labels.${k}`] = x;
-  return { ...v, ...extra };
-}
+export { templateValues } from './template-values.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

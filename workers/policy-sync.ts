@@ -117,8 +117,7 @@ export async function planSync(
   options: { readonly taskQueue?: string } = {},
 ): Promise<PlannedChange[]> {
   const running = await runningControllers(client, options.taskQueue);
-  const changes: PlannedChange[] = [];
-  for (const policy of policies) {
+  const changes = await mapLimit(policies, 16, async (policy): Promise<PlannedChange> => {
     const workflowId = controllerWorkflowId(policy.spec.metadata.name);
     const base = {
       policy: policy.spec.metadata.name,
@@ -137,9 +136,9 @@ export async function planSync(
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
-    if (current === undefined) changes.push({ kind: 'create', ...base });
-    else changes.push({ kind: current === policy.hash ? 'unchanged' : 'update', ...base, fromHash: current });
-  }
+    if (current === undefined) return { kind: 'create', ...base };
+    return { kind: current === policy.hash ? 'unchanged' : 'update', ...base, fromHash: current };
+  });
   const wanted = new Set(changes.map((c) => c.workflowId));
   for (const [workflowId, { policy, hash }] of running) {
     if (!wanted.has(workflowId)) changes.push({ kind: 'remove', policy, workflowId, fromHash: hash });
@@ -168,19 +167,17 @@ export async function applyPolicies(
 ): Promise<AppliedChange[]> {
   const plan = await planSync(client, policies, { taskQueue: options.taskQueue });
   const byName = new Map(policies.map((p) => [p.spec.metadata.name, p]));
-  const applied: AppliedChange[] = [];
-  for (const change of plan) {
+  // A few at a time: each start or update waits for the controller's worker to take it.
+  return mapLimit(plan, 8, async (change): Promise<AppliedChange> => {
     if (change.kind === 'remove') {
-      if (!options.prune) {
-        applied.push({ ...change, applied: false });
-        continue;
-      }
+      if (!options.prune) return { ...change, applied: false };
       await client.workflow
         .getHandle(change.workflowId)
         .terminate(`policy ${change.policy} removed by ${options.by ?? 'ctpilot apply'} --prune`);
-      applied.push({ ...change, applied: true });
-      continue;
+      return { ...change, applied: true };
     }
+    // Already running this version: nothing to send (and no controller woken).
+    if (change.kind === 'unchanged') return { ...change, applied: true };
     const policy = byName.get(change.policy)!;
     const model = modelOfPolicy(policy);
     const result = await client.workflow.executeUpdateWithStart(applyPolicyUpdate, {
@@ -200,11 +197,25 @@ export async function applyPolicies(
         ],
       }),
     });
-    applied.push({
+    return {
       ...change,
       kind: change.kind === 'create' ? 'create' : result.changed ? 'update' : 'unchanged',
       applied: true,
-    });
-  }
-  return applied;
+    };
+  });
+}
+
+/** Maps with at most `limit` calls in flight, keeping the order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return results;
 }

@@ -2,7 +2,15 @@
 // half): a shadow comparison on production traffic, an approval (automatic or
 // by a person, with a timeout), and the promotion that makes it champion —
 // or its rejection, which leaves the champion as it was.
-import { condition, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ShadowEvaluation } from '../activities/shadow/evaluate.ts';
 import { durationMs } from '../policies/duration.ts';
@@ -158,6 +166,14 @@ async function approval(ctx: CandidateContext): Promise<ApprovalDecision | 'time
     timeoutAt: new Date(requestedAt.getTime() + timeoutMs).toISOString(),
     onTimeout: promotion.onTimeout,
   };
+  // In the memo too, so the stuck-approval alert and `ctpilot list` see when
+  // the wait began without a query (older executions replay without it).
+  if (patched('approval-memo')) {
+    upsertMemo({
+      approvalRequestedAt: ctx.progress.approval.requestedAt,
+      approvalTimeoutAt: ctx.progress.approval.timeoutAt,
+    });
+  }
   const validate = (request: ApprovalRequest) => {
     if (!request?.by) throw new Error('say who decides (by)');
     if (decision) throw new Error(`already ${decision.decision} by ${decision.by} at ${decision.at}`);

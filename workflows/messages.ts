@@ -130,6 +130,11 @@ export interface ControllerMemo {
     readonly source: string;
     readonly match: Readonly<Record<string, string>>;
   }>;
+  /** The policy's metadata labels (`ctpilot list -l`). */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly aliases?: { readonly champion: string; readonly challenger: string };
+  /** The policy's cadence (`evaluate.every`). */
+  readonly every?: string;
 }
 
 // ---- approval, promotion and rollback (the retraining workflow and the controller) ----

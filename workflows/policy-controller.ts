@@ -11,6 +11,7 @@ import {
   continueAsNew,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -24,7 +25,7 @@ import type { Activities } from '../activities/index.ts';
 import type { ReceivedAlert } from '../activities/metrics/provider.ts';
 import type { Action, Decision } from '../policies/decision.ts';
 import { nextEvaluationAt, promoted, retrainFinished, rolledBack } from '../policies/lifecycle.ts';
-import { type LoadedPolicy, loadPolicyData } from '../policies/loader.ts';
+import type { LoadedPolicy } from '../policies/loader.ts';
 import { initialState, type PolicyState } from '../policies/state.ts';
 import {
   type ApplyResult,
@@ -54,10 +55,11 @@ const { evaluatePolicy } = proxyActivities<Activities>({
   // few times, then skipped: the next cadence tries again.
   retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 },
 });
-const { sendNotification, recordAudit, nextRetrainAttempt, rollbackChampion } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5, initialInterval: '1 second' },
-});
+const { sendNotification, recordAudit, nextRetrainAttempt, rollbackChampion, validatePolicy } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { maximumAttempts: 5, initialInterval: '1 second' },
+  });
 
 /** Everything the controller carries from one run to the next (continue-as-new). */
 export interface ControllerInput {
@@ -138,7 +140,13 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     ]
       .filter(Boolean)
       .join('\n');
-    upsertMemo({ summary, alertMatchers } satisfies ControllerMemo);
+    upsertMemo({
+      summary,
+      alertMatchers,
+      labels: policy.spec.metadata.labels,
+      aliases: policy.spec.model.aliases,
+      every: policy.spec.evaluate.every,
+    } satisfies ControllerMemo);
     setCurrentDetails(summary);
   };
 
@@ -148,9 +156,21 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
 
   setHandler(
     applyPolicyUpdate,
-    (next: LoadedPolicy): ApplyResult => {
+    async (next: LoadedPolicy): Promise<ApplyResult> => {
       const previousHash = policy.hash;
       if (next.hash === previousHash) return { changed: false, previousHash, hash: next.hash };
+      // The full check (schema, conditions, PromQL) runs in an activity: the
+      // policy loader is too heavy to bundle into every controller (memory per
+      // cached workflow). An invalid version fails the update and changes
+      // nothing. (Executions from before validated in the validator.)
+      if (patched('validate-policy-in-activity')) {
+        const problems = await validatePolicy({ spec: next.spec, file: next.file });
+        if (problems.length > 0)
+          throw ApplicationFailure.nonRetryable(
+            `the policy is invalid: ${problems.join('; ')}`,
+            'InvalidPolicy',
+          );
+      }
       policy = next;
       publish();
       return { changed: true, previousHash, hash: next.hash };
@@ -162,22 +182,19 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
             `this controller runs policy ${policy.spec.metadata.name}; a policy named ${String(next?.spec?.metadata?.name)} belongs to its own controller`,
           );
         }
-        const checked = loadPolicyData(next.spec, next.file);
-        if (!checked.ok) {
-          throw new Error(
-            `the policy is invalid: ${checked.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-          );
-        }
+        if (typeof next.hash !== 'string' || !next.hash.startsWith('sha256:'))
+          throw new Error('the policy has no version hash');
       },
     },
   );
 
   setHandler(
     pauseUpdate,
-    (request: OperatorRequest): ControllerStatus => {
+    async (request: OperatorRequest): Promise<ControllerStatus> => {
       paused = { by: request.by, reason: request.reason ?? '', at: new Date().toISOString() };
       phase = 'paused';
       publish();
+      await auditOperator('pause', request, paused.at);
       return status();
     },
     {
@@ -190,10 +207,11 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
 
   setHandler(
     resumeUpdate,
-    (_request: OperatorRequest): ControllerStatus => {
+    async (request: OperatorRequest): Promise<ControllerStatus> => {
       paused = null;
       phase = 'waiting';
       publish();
+      await auditOperator('resume', request, new Date().toISOString());
       return status();
     },
     {
@@ -288,6 +306,26 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     workflowId: info.workflowId,
     workflowRun: info.runId,
   });
+
+  /**
+   * Pauses and resumes are audited (they explain gaps in the monitoring
+   * record); executions that paused before this was added replay without it.
+   */
+  async function auditOperator(
+    action: 'pause' | 'resume',
+    request: OperatorRequest,
+    at: string,
+  ): Promise<void> {
+    if (!patched('audit-pause-resume')) return;
+    await recordAudit({
+      ...auditBase(),
+      step: `${action}:${at}`,
+      kind: `policy.${action}d`,
+      outcome: action === 'pause' ? 'paused' : 'resumed',
+      recordedAt: at,
+      details: { by: request.by, reason: request.reason ?? '' },
+    });
+  }
 
   async function notifyEvent(
     event: 'rollback' | 'promotion' | 'failure',

@@ -23,8 +23,8 @@ import type { FinishedRun, TrainingRunRef } from '../activities/training/trainin
 import { checkAcceptance } from '../policies/acceptance.ts';
 import { durationMs } from '../policies/duration.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
-import { templateValues } from '../policies/requests.ts';
 import { renderText } from '../policies/template.ts';
+import { templateValues } from '../policies/template-values.ts';
 import { type CandidateOutcome, judgeAndPromote } from './candidate.ts';
 import {
   type RetrainPhase,

@@ -331,6 +331,17 @@ describe('policy controller and retraining on the real stack', () => {
       handle.executeUpdate(resumeUpdate, { args: [{ by: 'alice' }] }),
       refusal(/not paused/),
     );
+    const operatorRows = (await clients.audit.rows({ model: `${name}-model` })).filter((r) =>
+      r.kind.startsWith('policy.'),
+    );
+    assert.deepEqual(
+      operatorRows.map((r) => [r.kind, (r.details as { by: string }).by]),
+      [
+        ['policy.paused', 'alice'],
+        ['policy.resumed', 'alice'],
+      ],
+      'pause and resume are in the audit history',
+    );
 
     const other = policyYaml({ name: uniqueName('other'), accuracy: 'vector(1)' });
     await assert.rejects(
@@ -339,6 +350,7 @@ describe('policy controller and retraining on the real stack', () => {
     );
     const broken = {
       ...policy,
+      hash: `sha256:${'0'.repeat(64)}`,
       spec: { ...policy.spec, evaluate: { ...policy.spec.evaluate, every: 'often' } },
     } as LoadedPolicy;
     await assert.rejects(
