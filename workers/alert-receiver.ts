@@ -14,7 +14,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Client } from '@temporalio/client';
 import { matches } from '../activities/metrics/alert.ts';
 import type { ReceivedAlert } from '../activities/metrics/provider.ts';
-import { SIGNATURE_HEADER, verifySignature } from '../activities/webhooks/signature.ts';
+import {
+  DEFAULT_TOLERANCE_SECONDS,
+  SIGNATURE_HEADER,
+  verifySignature,
+} from '../activities/webhooks/signature.ts';
 import { alertSignal, type ControllerMemo } from '../workflows/messages.ts';
 
 export const ALERT_SOURCES = ['alertmanager', 'grafana', 'whylabs', 'arize', 'fiddler', 'webhook'] as const;
@@ -80,19 +84,70 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Who may send: a bearer token or a valid signature. Undefined when allowed, else why not. */
-function refusal(request: IncomingMessage, body: string, options: AlertReceiverOptions): string | undefined {
+/**
+ * Signatures already accepted, until they fall out of the tolerance window:
+ * the timestamp alone lets a captured request be replayed for five minutes;
+ * with this, only once. Kept per process (a second replica does not know
+ * them), bounded in size; a signature is remembered only once its request
+ * was delivered, so a sender's retry after a 503 still goes through.
+ */
+export class ReplayGuard {
+  private readonly seen = new Map<string, number>();
+  constructor(
+    private readonly toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+    private readonly capacity = 100_000,
+  ) {}
+
+  has(mac: string, nowSeconds = Date.now() / 1000): boolean {
+    this.expire(nowSeconds);
+    return this.seen.has(mac);
+  }
+
+  remember(mac: string, timestamp: number, nowSeconds = Date.now() / 1000): void {
+    this.expire(nowSeconds);
+    // Full: the oldest entries go first (they are the nearest to expiry anyway).
+    while (this.seen.size >= this.capacity) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest === undefined) break;
+      this.seen.delete(oldest);
+    }
+    this.seen.set(mac, timestamp);
+  }
+
+  private expire(nowSeconds: number): void {
+    for (const [mac, timestamp] of this.seen) {
+      if (Math.abs(nowSeconds - timestamp) <= this.toleranceSeconds) break;
+      this.seen.delete(mac);
+    }
+  }
+}
+
+type Admission = { readonly refused: string } | { readonly signature?: { mac: string; timestamp: number } };
+
+/** Who may send: a bearer token, or a valid signature not seen before. */
+function admission(
+  request: IncomingMessage,
+  body: string,
+  options: AlertReceiverOptions,
+  replays: ReplayGuard,
+): Admission {
   const auth = request.headers.authorization;
   if (options.token && auth?.startsWith('Bearer ') && safeEqual(auth.slice(7).trim(), options.token))
-    return undefined;
+    return {};
   const signature = request.headers[SIGNATURE_HEADER.toLowerCase()] as string | undefined;
   if (options.hmacSecret && signature) {
     const check = verifySignature(options.hmacSecret, body, signature);
-    return check.ok ? undefined : check.message;
+    if (!check.ok) return { refused: check.message };
+    const mac = /v1=([0-9a-f]{64})/.exec(signature)?.[1] ?? signature;
+    if (replays.has(mac))
+      return { refused: 'this signed request was already delivered: sign each request when sending it' };
+    return { signature: { mac, timestamp: check.timestamp } };
   }
-  return auth
-    ? 'the bearer token is not accepted'
-    : 'no credentials: send Authorization: Bearer <token> or a signature';
+  return {
+    refused: auth
+      ? 'the bearer token is not accepted'
+      : 'no credentials: send Authorization: Bearer <token> or a signature',
+  };
 }
 
 /** Signals each running controller the alerts its matchers select. */
@@ -122,6 +177,7 @@ export function createAlertReceiver(
       'the alert receiver needs a token (CTPILOT_ALERTS_TOKEN) or an HMAC secret (CTPILOT_ALERTS_HMAC_SECRET)',
     );
   }
+  const replays = new ReplayGuard();
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://receiver');
     if (request.method === 'GET' && url.pathname === '/healthz') return reply(response, 200, { ok: true });
@@ -148,8 +204,8 @@ export function createAlertReceiver(
     request.on('end', async () => {
       if (response.writableEnded) return;
       const body = Buffer.concat(chunks).toString('utf8');
-      const refused = refusal(request, body, options);
-      if (refused) return reply(response, 401, { error: refused });
+      const admitted = admission(request, body, options, replays);
+      if ('refused' in admitted) return reply(response, 401, { error: admitted.refused });
       let alerts: ReceivedAlert[];
       try {
         alerts = normaliseAlerts(source, JSON.parse(body), new Date());
@@ -158,6 +214,7 @@ export function createAlertReceiver(
       }
       try {
         const routed = await routeAlerts(options.client, alerts);
+        if (admitted.signature) replays.remember(admitted.signature.mac, admitted.signature.timestamp);
         options.log?.('alerts received', { source, ...routed });
         reply(response, 200, routed);
       } catch (error) {
