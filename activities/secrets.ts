@@ -18,3 +18,17 @@ export async function resolveRecord(
     out[key] = (await resolver.interpolate(value)).reveal();
   return out;
 }
+
+/**
+ * Text with every given secret value replaced by `[redacted]`: for output
+ * ctpilot did not write itself (a training job's log) before it is kept
+ * anywhere — the audit history, a workflow history, an MLflow artifact.
+ * Values shorter than 6 characters are left alone: they would redact
+ * ordinary words and are no secrets worth the name.
+ */
+export function redactValues(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const value of values)
+    if (value.length >= 6 && out.includes(value)) out = out.split(value).join('[redacted]');
+  return out;
+}

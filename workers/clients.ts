@@ -33,6 +33,8 @@ export function createClients(config: Config, onIdleDatabaseError?: (error: Erro
     return new PrometheusClient({
       ...config.prometheus,
       url: endpoint ? (await secrets.interpolate(endpoint)).reveal() : config.prometheus.url,
+      // Messages and evidence name the endpoint as written, `${env:…}` and all.
+      label: endpoint ?? config.prometheus.url,
       headers: await resolveRecord(secrets, headers),
     });
   };

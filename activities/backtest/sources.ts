@@ -12,7 +12,7 @@ import type { LoadedPolicy } from '../../policies/loader.ts';
 import { failed, type Measurement, noData, type Outcome, outcomeOf } from '../../policies/measurement.ts';
 import { type MeasurementRequest, planMeasurements } from '../../policies/requests.ts';
 import { collectMeasurements, type ProviderDeps } from '../metrics/index.ts';
-import { type PrometheusFor, withoutCredentials } from '../metrics/prometheus.ts';
+import type { PrometheusFor } from '../metrics/prometheus.ts';
 import type { ProviderContext, RequestOf } from '../metrics/provider.ts';
 import { outcomesAt, type RangePiece, referenceAt } from './range-series.ts';
 import { chunksOf, stepsOf } from './timeline.ts';
@@ -151,7 +151,7 @@ export function rangeSource(options: SourceOptions): BacktestSource {
     });
   }
 
-  const clients = new Map<string, Promise<{ url: string }>>();
+  const clients = new Map<string, Promise<{ label: string }>>();
   const endpointOf = async (r: RequestOf<'prometheus'>) => {
     const key = JSON.stringify([r.endpoint ?? '', r.headers ?? {}]);
     let c = clients.get(key);
@@ -159,7 +159,7 @@ export function rangeSource(options: SourceOptions): BacktestSource {
       c = deps.prometheusFor(r.endpoint, r.headers);
       clients.set(key, c);
     }
-    return withoutCredentials((await c).url);
+    return (await c).label; // as the policy wrote it: no resolved secret, no credentials
   };
 
   const windowCache = new Map<string, Promise<Measurement>>();

@@ -98,7 +98,8 @@ export function prometheusProvider(clientFor: PrometheusFor): Provider<'promethe
     const source = {
       query: request.query,
       inputs: {
-        endpoint: withoutCredentials(client.url),
+        // As the policy wrote it, without credentials: a secret in the address stays a reference here.
+        endpoint: client.label,
         at: request.at,
         ...(request.samplesQuery ? { samplesQuery: request.samplesQuery } : {}),
       },

@@ -16,6 +16,12 @@ export interface PrometheusClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** HTTP timeout; Prometheus is also told to stop evaluating after it. */
   readonly timeoutMs?: number;
+  /**
+   * How the server is named in messages and evidence, when `url` holds a
+   * resolved secret: the address as the policy wrote it, references
+   * unresolved. Defaults to `url`.
+   */
+  readonly label?: string;
 }
 
 export type Labels = Readonly<Record<string, string>>;
@@ -238,13 +244,29 @@ export function singleValue(result: QueryResult): SingleValue {
   return { outcome: 'value', value: sample.value, timestamp: sample.timestamp, labels: sample.labels };
 }
 
+/** A URL without its user:password part; text that is not a URL is kept as it is (a label, not a secret). */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
 export class PrometheusClient {
   readonly url: string;
+  /** The address fit for messages, results and the audit history (no resolved secret, no credentials). */
+  readonly label: string;
   private readonly http: AxiosInstance;
   private readonly timeoutMs: number;
 
   constructor(options: PrometheusClientOptions) {
     this.url = options.url.replace(/\/$/, '');
+    this.label = withoutCredentials((options.label ?? options.url).replace(/\/$/, ''));
     this.timeoutMs = options.timeoutMs ?? 30_000;
     const headers: Record<string, string> = { ...options.headers };
     if (options.bearerToken) headers.Authorization = `Bearer ${options.bearerToken}`;
@@ -281,21 +303,21 @@ export class PrometheusClient {
         return {
           kind: 'error',
           error: 'timeout',
-          message: `no answer from ${this.url} within ${this.timeoutMs} ms`,
+          message: `no answer from ${this.label} within ${this.timeoutMs} ms`,
         };
       }
       if (isAxiosError(error) && /maxContentLength/.test(error.message)) {
         return {
           kind: 'error',
           error: 'bad_response',
-          message: `the answer from ${this.url} is larger than ${MAX_ANSWER_BYTES} bytes; narrow the query`,
+          message: `the answer from ${this.label} is larger than ${MAX_ANSWER_BYTES} bytes; narrow the query`,
         };
       }
       const reason = isAxiosError(error) ? (error.code ?? error.message) : String(error);
       return {
         kind: 'error',
         error: 'network',
-        message: `cannot reach Prometheus at ${this.url}: ${reason}`,
+        message: `cannot reach Prometheus at ${this.label}: ${reason}`,
       };
     }
   }

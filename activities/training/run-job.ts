@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
+import { hasSecretRef } from '../../policies/secrets.ts';
 import type { Config } from '../../workers/config.ts';
 import type { MlflowClient } from '../mlflow/client.ts';
 import type { RunStatus } from '../mlflow/schemas.ts';
-import { resolveRecord, workerSecretResolver } from '../secrets.ts';
+import { redactValues, resolveRecord, workerSecretResolver } from '../secrets.ts';
 import { logTail } from '../util/log-tail.ts';
 import { forgetProcess, type ProcessSpec, superviseProcess } from './supervised-process.ts';
 
@@ -88,16 +89,25 @@ function jobEnvironment(config: Config, runId: string, experimentId: string): Re
   return env;
 }
 
+/** The job, and the secret values it was given: its log is kept only with them redacted. */
 async function processSpec(
   config: Config,
   input: TrainingJobInput,
   experimentId: string,
-): Promise<ProcessSpec> {
+): Promise<{ spec: ProcessSpec; secrets: string[] }> {
   const env = jobEnvironment(config, input.runId, experimentId);
+  // The job inherits the worker's environment: its credentials are redacted too.
+  const secrets = [
+    config.mlflow.token,
+    config.s3.secretAccessKey,
+    ...Object.entries(process.env)
+      .filter(([name]) => /SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|CREDENTIAL/i.test(name))
+      .map(([, value]) => value),
+  ].filter((v): v is string => !!v);
   const { mlflowProject, command } = input.launcher;
   if (mlflowProject) {
     const params = Object.entries(input.parameters).flatMap(([k, v]) => ['-P', `${k}=${String(v)}`]);
-    return {
+    const spec: ProcessSpec = {
       key: input.runId,
       command: join(config.venvBin, 'mlflow'),
       args: [
@@ -115,24 +125,29 @@ async function processSpec(
       env,
       cwd: config.root,
     };
+    return { spec, secrets };
   }
   if (command) {
     const [program, ...args] = command.run;
     if (!program) throw new Error('the command launcher has an empty `run` list');
     const extra = await resolveRecord(workerSecretResolver(), command.env);
+    for (const [key, value] of Object.entries(command.env ?? {})) {
+      if (hasSecretRef(value) && extra[key]) secrets.push(extra[key]);
+    }
     const parameterEnv = Object.fromEntries(
       Object.entries(input.parameters).map(([k, v]) => [
         `CTPILOT_PARAM_${k.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
         String(v),
       ]),
     );
-    return {
+    const spec: ProcessSpec = {
       key: input.runId,
       command: program,
       args,
       env: { ...env, ...parameterEnv, CTPILOT_PARAMETERS: JSON.stringify(input.parameters), ...extra },
       cwd: command.cwd ? resolve(config.root, command.cwd) : config.root,
     };
+    return { spec, secrets };
   }
   throw new Error('this launcher does not run on a training worker (only mlflowProject and command do)');
 }
@@ -153,16 +168,19 @@ export function createTrainingWorkerActivities({ config, mlflow }: TrainingWorke
           logTail: '',
         };
       }
-      const spec = await processSpec(config, input, before.info.experiment_id);
+      const { spec, secrets } = await processSpec(config, input, before.info.experiment_id);
       const outcome = await superviseProcess(config.home, spec, {
         heartbeat: (progress) => context.heartbeat(progress),
         signal: context.cancellationSignal,
       });
-      const tail = logTail(outcome.logFile, 40);
+      // A job may print what it was given (an env dump on failure is common):
+      // the tail goes into the history and the audit, the log into MLflow.
+      const tail = redactValues(logTail(outcome.logFile, 40), secrets);
 
       let logArtifact: string | undefined;
       try {
-        await mlflow.uploadArtifact(before.info, TRAINING_LOG_ARTIFACT, readFileSync(outcome.logFile));
+        const log = redactValues(readFileSync(outcome.logFile, 'utf8'), secrets);
+        await mlflow.uploadArtifact(before.info, TRAINING_LOG_ARTIFACT, log);
         logArtifact = TRAINING_LOG_ARTIFACT;
       } catch (error) {
         context.log.warn('could not keep the training log as an artifact', {
