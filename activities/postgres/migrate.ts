@@ -47,11 +47,44 @@ export interface MigrateOptions {
   readonly schema?: string;
 }
 
+/**
+ * True when the ledger shows every migration applied, read without any DDL:
+ * a worker running as a role that may only read and append (ctpilot_app)
+ * starts without the right to create a schema. Undefined when the ledger
+ * cannot be read (missing, or not readable): the full path decides.
+ */
+async function allApplied(
+  pool: pg.Pool,
+  schema: string,
+  migrations: readonly Migration[],
+): Promise<boolean | undefined> {
+  try {
+    const exists = await pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
+      `${schema}.schema_migrations`,
+    ]);
+    if (!exists.rows[0]?.t) return undefined;
+    const rows = await pool.query<{ version: string; checksum: string }>(
+      `SELECT version, checksum FROM ${schema}.schema_migrations`,
+    );
+    const applied = new Map(rows.rows.map((row) => [row.version, row.checksum]));
+    for (const m of migrations) {
+      const checksum = applied.get(m.version);
+      if (checksum === undefined) return false;
+      if (checksum !== m.checksum) throw new MigrationChangedError(m.version);
+    }
+    return true;
+  } catch (error) {
+    if (error instanceof MigrationChangedError) throw error;
+    return undefined;
+  }
+}
+
 /** Applies the pending migrations; returns the versions it applied. */
 export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Promise<string[]> {
   const migrations = options.migrations ?? readMigrations();
   const schema = options.schema ?? 'ctpilot';
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
+  if (await allApplied(pool, schema, migrations)) return [];
   return inTransaction(pool, async (client) => {
     // Every process migrating this schema takes the same lock; it is released at COMMIT.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ctpilot-migrations:${schema}`]);
