@@ -14,6 +14,7 @@ import type { Pool } from './postgres/pool.ts';
 import type { PrometheusClient } from './prometheus/client.ts';
 import { createPromotionActivities } from './promotion.ts';
 import { createRegistryActivities } from './registry.ts';
+import { createRetrainWatchActivities } from './retrain-watch.ts';
 import type { ObjectStore } from './s3/client.ts';
 import { createShadowEvaluationActivities } from './shadow/evaluate.ts';
 import { createMirrorActivities } from './shadow/mirror.ts';
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMirrorActivities(deps),
     ...createPromotionActivities(deps),
     ...createValidationActivities(),
+    ...createRetrainWatchActivities(),
   };
 }
 

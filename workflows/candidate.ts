@@ -26,6 +26,7 @@ import {
   type RetrainResult,
   rejectUpdate,
 } from './messages.ts';
+import { NON_RETRYABLE_ERRORS } from './retry.ts';
 
 const steps = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -34,6 +35,7 @@ const steps = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
   },
 });
 // Scoring a batch of logged requests may take a while; it heartbeats per batch
@@ -46,6 +48,7 @@ const scoring = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
   },
 });
 

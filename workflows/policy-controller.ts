@@ -47,6 +47,7 @@ import {
   statusQuery,
 } from './messages.ts';
 import { retrainWorkflow } from './retrain.ts';
+import { NON_RETRYABLE_ERRORS } from './retry.ts';
 import { CtLastDecision, CtModel, CtPhase, CtPolicy, CtPolicyVersion } from './search-attributes.ts';
 
 const { evaluatePolicy } = proxyActivities<Activities>({
@@ -55,10 +56,10 @@ const { evaluatePolicy } = proxyActivities<Activities>({
   // few times, then skipped: the next cadence tries again.
   retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 },
 });
-const { sendNotification, recordAudit, nextRetrainAttempt, rollbackChampion, validatePolicy } =
+const { sendNotification, recordAudit, nextRetrainAttempt, rollbackChampion, validatePolicy, retrainState } =
   proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
-    retry: { maximumAttempts: 5, initialInterval: '1 second' },
+    retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
   });
 
 /** Everything the controller carries from one run to the next (continue-as-new). */
@@ -71,6 +72,16 @@ export interface ControllerInput {
   readonly lastRetrain?: RetrainResult | null;
   readonly attempts?: number;
   readonly lastDecision?: Decision | null;
+}
+
+/** How long a retrain may run before the controller checks on it (and between checks). */
+const RETRAIN_CHECK_AFTER_MS = 10 * 60_000;
+
+/** An activity failure's own message is "Activity task failed": the cause says what happened. */
+function describeError(error: unknown): string {
+  const cause = (error as { cause?: { message?: string } }).cause;
+  const message = (error as Error).message;
+  return cause?.message ? `${message}: ${cause.message}` : message;
 }
 
 /** Inbound alerts kept for the alert provider: the latest per label set, at most this many. */
@@ -95,6 +106,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
   let attempts = input.attempts ?? 0;
   let lastDecision = input.lastDecision ?? null;
   let lastError: string | null = null;
+  let lastRetrainCheck: number | null = null;
   let phase: ControllerPhase = paused ? 'paused' : 'waiting';
   let alertMatchers: ControllerMemo['alertMatchers'] = [];
   // Reasons to evaluate before the cadence says so.
@@ -283,6 +295,10 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     if (retrain && result.workflowId !== retrain.workflowId) {
       log.warn('finish signal from a retrain this controller is not waiting for', { result });
     }
+    retrainEnded(result);
+  });
+
+  function retrainEnded(result: RetrainResult): void {
     lastRetrain = result;
     retrain = null;
     state = retrainFinished(state, { at: result.at, outcome: result.outcome });
@@ -295,7 +311,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
       });
     }
     publish();
-  });
+  }
 
   // ---- acting on a decision ---------------------------------------------------
 
@@ -478,7 +494,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
             at: decision.at,
           });
         } catch (error) {
-          lastError = `rollback failed: ${(error as Error).message}`;
+          lastError = `rollback failed: ${describeError(error)}`;
         }
       }
       if (action.kind === 'retrain') {
@@ -486,7 +502,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
           await startRetrain(decision, action);
         } catch (error) {
           // Not started: release the in-flight guard so a later evaluation can decide again.
-          lastError = `could not start the retrain: ${(error as Error).message}`;
+          lastError = `could not start the retrain: ${describeError(error)}`;
           state = retrainFinished(state, { at: decision.at, outcome: 'failed' });
           await recordAudit({
             ...auditBase(),
@@ -503,10 +519,38 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     }
   }
 
+  /**
+   * A retrain that closed without its finish signal (terminated by an
+   * operator, or its failure path failed) would hold every later retrain as
+   * "already running": after a while without news, ask how it ended. An
+   * operator asking for an evaluation is told at once (they may just have
+   * terminated it).
+   */
+  async function checkOnRetrain(now: boolean): Promise<void> {
+    if (!retrain || !patched('watch-retrain')) return;
+    if (!now) {
+      if (Date.now() - Date.parse(retrain.startedAt) < RETRAIN_CHECK_AFTER_MS) return;
+      if (lastRetrainCheck !== null && Date.now() - lastRetrainCheck < RETRAIN_CHECK_AFTER_MS) return;
+    }
+    lastRetrainCheck = Date.now();
+    const seen = await retrainState({ workflowId: retrain.workflowId, attempt: retrain.attempt });
+    if (seen.running || !seen.result || !retrain) return;
+    retrainEnded(seen.result);
+    await recordAudit({
+      ...auditBase(),
+      step: `retrain-closed:${seen.result.workflowId}`,
+      kind: 'retrain.closed',
+      outcome: seen.result.outcome,
+      recordedAt: new Date().toISOString(),
+      details: { ...seen.result },
+    });
+  }
+
   async function evaluateOnce(reason: 'schedule' | 'requested' | 'alert'): Promise<void> {
     phase = 'evaluating';
     const at = new Date().toISOString();
     try {
+      await checkOnRetrain(reason === 'requested');
       const result = await evaluatePolicy({
         policy,
         state,
@@ -524,7 +568,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     } catch (error) {
       // Measurements never fail an evaluation (they are inconclusive); this is
       // the evaluation itself failing, e.g. the audit history unreachable.
-      lastError = (error as Error).message;
+      lastError = describeError(error);
       log.error('evaluation failed; the next one is at the cadence', { error: lastError });
       // Move the cadence on so a failing evaluation is not retried in a tight loop.
       state = { ...state, lastEvaluatedAt: at };

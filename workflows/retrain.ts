@@ -33,6 +33,7 @@ import {
   retrainFinishedSignal,
   retrainProgressQuery,
 } from './messages.ts';
+import { NON_RETRYABLE_ERRORS } from './retry.ts';
 import { CtPhase } from './search-attributes.ts';
 
 export interface RetrainInput {
@@ -55,6 +56,7 @@ const steps = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
   },
 });
 // Registration waits for the version to be READY, which takes longer on a
@@ -67,6 +69,7 @@ const registration = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
     maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERRORS,
   },
 });
 

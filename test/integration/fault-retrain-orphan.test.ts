@@ -4,11 +4,8 @@
 // The controller only learns a retrain ended from the retrainFinished signal,
 // so its in-flight guard stays set and every later retrain is held —
 // "a retrain is already running" — for ever.
-//
-// SKIPPED until the controller watches its child (workflows/ belongs to the
-// lead): e.g. keep the child's handle and wait on its result beside the
-// cadence, or check the child's status before holding a retrain for it.
-// Remove the skip and this test must pass.
+// The controller now asks how its retrain ended after 10 minutes without
+// news, and at once when an operator asks for an evaluation.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
@@ -23,9 +20,7 @@ import { evaluateNowUpdate, statusQuery } from '../../workflows/messages.ts';
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
 
-describe('a retrain that ends without its finish signal', {
-  skip: 'needs a workflows/ change: the controller never learns that a terminated or crashed retrain ended (see the comment at the top)',
-}, () => {
+describe('a retrain that ends without its finish signal', () => {
   const config = testConfig();
   const taskQueue = uniqueName('orphan');
   let clients: Clients;
@@ -103,5 +98,10 @@ describe('a retrain that ends without its finish signal', {
       held = JSON.stringify(action?.heldBy);
       if (Date.now() > deadline) assert.fail(`the retrain stays held: ${held}`);
     }
+    const closed = (await clients.audit.rows({ model: `${name}-model` })).filter(
+      (row) => row.kind === 'retrain.closed',
+    );
+    assert.equal(closed.length, 1, 'how the retrain ended is in the audit history, once');
+    assert.equal(closed[0]!.outcome, 'cancelled');
   });
 });
