@@ -251,17 +251,24 @@ describe('ctpilot audit export on the real stack', () => {
     assert.match(again.stderr, /is not empty[\s\S]*fix: give --out a new directory/);
   });
 
-  it('without the old policy file, an unknown cadence is said, not guessed; a period starting earlier shows the gap before monitoring', async () => {
+  // An unknown cadence (rows written before evaluations recorded theirs, no
+  // policy file): test/unit/activities/evidence-pack.test.ts.
+  it('without the old policy file, the cadence of each version is read from its own evaluation rows; a period starting earlier shows the gap before monitoring', async () => {
     const out = join(dir, 'pack-no-files');
     const r = await exportTo(out);
     assert.equal(r.code, 0, r.stderr);
     const pack = read(out);
     const [old, current] = pack.policyVersions;
-    assert.equal(old!.cadence, null);
-    assert.equal(current!.cadence?.source, 'controller');
-    assert.ok(pack.notes.some((n) => n.includes('is unknown') && n.includes('--policies')));
-    assert.deepEqual([r.json!.coverage.ok, r.json!.coverage.gaps], [false, []], 'not shown to be covered');
-    assert.ok(pack.coverage.unassessed >= 1);
+    assert.deepEqual(
+      [old!.cadence, current!.cadence],
+      [
+        { every: '1h', ms: 3_600_000, source: 'recorded' },
+        { every: '1h', ms: 3_600_000, source: 'recorded' },
+      ],
+    );
+    assert.ok(!pack.notes.some((n) => n.includes('is unknown')), pack.notes.join('\n'));
+    assert.deepEqual([r.json!.coverage.ok, r.json!.coverage.gaps], [true, []], 'covered throughout');
+    assert.equal(pack.coverage.unassessed, 0);
 
     const early = join(dir, 'pack-early');
     const e = await ctpilot(
