@@ -54,23 +54,33 @@ export function createRegistryActivities({ mlflow }: { mlflow: MlflowClient }) {
       readyTimeoutMs?: number;
     }): Promise<RegisteredVersion & { created: boolean }> {
       await mlflow.ensureRegisteredModel(input.model);
-      const existing = (
-        await mlflow.searchModelVersions({
-          filter: `name = ${filterLiteral(input.model)} AND run_id = ${filterLiteral(input.runId)}`,
-        })
-      ).versions[0];
-      const created = existing === undefined;
-      const version =
-        existing ??
-        (await mlflow.createModelVersion({
-          name: input.model,
-          source: input.modelId
-            ? `models:/${input.modelId}`
-            : `${input.artifactUri.replace(/\/$/, '')}/${input.modelPath}`,
-          runId: input.runId,
-          modelId: input.modelId,
-          tags: input.tags,
-        }));
+      const ofRun = async () =>
+        (
+          await mlflow.searchModelVersions({
+            filter: `name = ${filterLiteral(input.model)} AND run_id = ${filterLiteral(input.runId)}`,
+          })
+        ).versions;
+      const existing = await ofRun();
+      const mine =
+        existing.length > 0
+          ? undefined
+          : await mlflow.createModelVersion({
+              name: input.model,
+              source: input.modelId
+                ? `models:/${input.modelId}`
+                : `${input.artifactUri.replace(/\/$/, '')}/${input.modelPath}`,
+              runId: input.runId,
+              modelId: input.modelId,
+              tags: input.tags,
+            });
+      // An earlier attempt whose request was held up in the network (its
+      // activity timed out and was retried) can still register the same run
+      // after this one looked. Version numbers only grow, so every attempt
+      // agrees the run's lowest version is the candidate; later ones go.
+      const all = mine ? [...(await ofRun()), mine] : existing;
+      const version = all.reduce((a, b) => (Number(b.version) < Number(a.version) ? b : a));
+      const duplicates = [...new Set(all.map((v) => v.version))].filter((v) => v !== version.version);
+      const created = mine?.version === version.version;
       const ready = await mlflow.waitForModelVersionReady(input.model, version.version, {
         timeoutMs: input.readyTimeoutMs ?? 300_000,
         // A worker that dies while waiting is noticed by the missing heartbeats, not after the whole timeout.
@@ -80,6 +90,7 @@ export function createRegistryActivities({ mlflow }: { mlflow: MlflowClient }) {
         await mlflow.setModelVersionTag(input.model, ready.version, key, value);
       }
       await mlflow.setAlias(input.model, input.alias, ready.version);
+      for (const duplicate of duplicates) await mlflow.deleteModelVersion(input.model, duplicate);
       const final = await mlflow.getModelVersion(input.model, ready.version);
       return { ...summary(final), created };
     },

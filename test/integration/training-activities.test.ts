@@ -238,4 +238,39 @@ describe('training activities against the real MLflow server', () => {
     );
     assert.equal(await act(registry.versionByAlias, { model, alias: 'champion' }), undefined);
   });
+
+  it('attempts racing on one run (an earlier one held up in the network) agree on its lowest version and delete the rest', async () => {
+    const model = uniqueName('tickets-model');
+    const run = await act(runs.ensureTrainingRun, request(uniqueName('retrain:tickets'), { model }));
+    const input = {
+      model,
+      runId: run.runId,
+      artifactUri: run.artifactUri,
+      modelPath: 'model',
+      alias: 'challenger',
+      tags: { 'ctpilot.decision': 'accepted' },
+    };
+    // Two attempts at once: both may look before either registers.
+    const [a, b] = await Promise.all([
+      act(registry.registerCandidate, input),
+      act(registry.registerCandidate, input),
+    ]);
+    assert.equal(a.version, b.version);
+    const left = async () =>
+      (await mlflow.searchModelVersions({ filter: `name = '${model}'` })).versions.map((v) => v.version);
+    assert.deepEqual(await left(), [a.version]);
+
+    // A held-up request that lands after the candidate was chosen: a higher version of the same run.
+    await mlflow.createModelVersion({
+      name: model,
+      source: `${run.artifactUri}/model`,
+      runId: run.runId,
+      tags: {},
+    });
+    const again = await act(registry.registerCandidate, input);
+    assert.equal(again.version, a.version);
+    assert.equal(again.created, false);
+    assert.deepEqual(await left(), [a.version], 'the later duplicate is deleted');
+    assert.equal((await act(registry.versionByAlias, { model, alias: 'challenger' }))?.version, a.version);
+  });
 });
