@@ -78,6 +78,8 @@ export const alertSignal = defineSignal<[ReceivedAlert[]]>('alert');
 export const retrainFinishedSignal = defineSignal<[RetrainResult]>('retrainFinished');
 
 export const statusQuery = defineQuery<ControllerStatus>('status');
+/** The policy the controller runs now, in full (its history holds it too, but maybe far back). */
+export const policyQuery = defineQuery<LoadedPolicy>('policy');
 
 /** The retraining workflow's progress, for `ctpilot status` and the memo. */
 export interface RetrainProgress {

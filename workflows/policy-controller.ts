@@ -13,6 +13,7 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -37,6 +38,7 @@ import {
   evaluateNowUpdate,
   type OperatorRequest,
   pauseUpdate,
+  policyQuery,
   type RetrainResult,
   type RollbackRequest,
   type RollbackResult,
@@ -56,6 +58,18 @@ const { evaluatePolicy } = proxyActivities<Activities>({
   // few times, then skipped: the next cadence tries again.
   retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 },
 });
+// Evaluations that only query Prometheus, MLflow or received alerts take well
+// under a second: run in the controller's workflow task as a local activity,
+// one workflow task and about half the history events per evaluation, which
+// is what bounds how many policies one Temporal server holds. Data windows
+// (drift, estimated performance) may take minutes: a regular activity.
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 },
+});
+function readsDataWindows(policy: LoadedPolicy): boolean {
+  return Object.values(policy.spec.metrics).some((metric) => metric.drift || metric.estimate);
+}
 const { sendNotification, recordAudit, nextRetrainAttempt, rollbackChampion, validatePolicy, retrainState } =
   proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
@@ -131,40 +145,58 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     state,
   });
 
+  // What was last written to the search attributes and memo: each write is a
+  // history event and a visibility update on the server, which at 1,000
+  // policies was the server's first bottleneck. The memo holds what changes
+  // rarely; the per-evaluation line is in the current details (no event).
+  let publishedAttributes = new Map<string, string>();
+  let publishedMemo = '';
   const publish = () => {
-    upsertSearchAttributes([
+    const attributes = [
       { key: CtPolicy, value: policy.spec.metadata.name },
       { key: CtModel, value: model() },
       { key: CtPhase, value: retrain ? 'retraining' : phase },
       { key: CtPolicyVersion, value: policy.hash },
       ...(lastDecision ? [{ key: CtLastDecision, value: lastDecision.outcome }] : []),
-    ]);
-    const summary = [
+    ];
+    const heading = [
       `${policy.spec.metadata.name} → model ${model()}`,
-      paused
-        ? `paused by ${paused.by}${paused.reason ? ` (${paused.reason})` : ''}`
-        : `next evaluation ${due()}`,
+      paused ? `paused by ${paused.by}${paused.reason ? ` (${paused.reason})` : ''}` : null,
+      retrain ? `retraining: ${retrain.workflowId} (trigger ${retrain.trigger})` : null,
+    ].filter(Boolean);
+    const summary = [
+      ...heading,
+      paused ? null : `next evaluation ${due()}`,
       lastDecision
         ? `last decision #${lastDecision.evaluation} ${lastDecision.outcome}: ${lastDecision.summary}`
         : 'not evaluated yet',
-      retrain ? `retraining: ${retrain.workflowId} (trigger ${retrain.trigger})` : null,
       lastError ? `last error: ${lastError}` : null,
     ]
       .filter(Boolean)
       .join('\n');
-    upsertMemo({
-      summary,
+    setCurrentDetails(summary);
+    const onChange = patched('publish-on-change');
+    const changed = onChange
+      ? attributes.filter((a) => publishedAttributes.get(a.key.name) !== a.value)
+      : attributes;
+    if (changed.length > 0) upsertSearchAttributes(changed);
+    publishedAttributes = new Map(attributes.map((a) => [a.key.name, a.value]));
+    const memo = {
+      summary: onChange ? heading.join('\n') : summary,
       alertMatchers,
       labels: policy.spec.metadata.labels,
       aliases: policy.spec.model.aliases,
       every: policy.spec.evaluate.every,
-    } satisfies ControllerMemo);
-    setCurrentDetails(summary);
+    } satisfies ControllerMemo;
+    const memoText = JSON.stringify(memo);
+    if (!onChange || memoText !== publishedMemo) upsertMemo(memo);
+    publishedMemo = memoText;
   };
 
   // ---- messages -------------------------------------------------------------
 
   setHandler(statusQuery, status);
+  setHandler(policyQuery, () => policy);
 
   setHandler(
     applyPolicyUpdate,
@@ -551,7 +583,9 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     const at = new Date().toISOString();
     try {
       await checkOnRetrain(reason === 'requested');
-      const result = await evaluatePolicy({
+      const evaluate =
+        !readsDataWindows(policy) && patched('local-evaluation') ? local.evaluatePolicy : evaluatePolicy;
+      const result = await evaluate({
         policy,
         state,
         at,

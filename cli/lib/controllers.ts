@@ -19,7 +19,7 @@ import {
 import type { LoadedDataConverter, Payload, UpdateDefinition } from '@temporalio/common';
 import type { LoadedPolicy } from '../../policies/loader.ts';
 import type { Config } from '../../workers/config.ts';
-import { type ControllerStatus, statusQuery } from '../../workflows/messages.ts';
+import { type ControllerStatus, policyQuery, statusQuery } from '../../workflows/messages.ts';
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { UserError } from './errors.ts';
 import { temporalWorkflowUrl } from './links.ts';
@@ -212,9 +212,11 @@ async function firstValue<T>(
  * The policy a controller runs now, read from its history, newest events
  * first: the latest of its start input, an accepted `applyPolicy` update or
  * an `evaluatePolicy` activity (whose input carries the policy in force).
- * The controller publishes neither labels, aliases nor cadence in its status
- * or memo, so this is where `list -l` and the evidence pack find them; it is
- * one short read, as the newest evaluation is near the end of the history.
+ * Evaluations that run as local activities leave no input in the history, so
+ * past `maxEvents` the controller is asked (its `policy` query). This is
+ * where `status`, `list -l` and the evidence pack find the whole policy; it
+ * works for a controller whose worker is down as long as the policy is in
+ * its recent history.
  */
 export async function currentPolicy(
   t: Temporal,
@@ -249,7 +251,19 @@ export async function currentPolicy(
     nextPageToken =
       page.nextPageToken && page.nextPageToken.length > 0 ? (page.nextPageToken as Uint8Array) : undefined;
   } while (nextPageToken && seen < maxEvents);
-  return undefined;
+  if (!nextPageToken) return undefined;
+  try {
+    return await answered(
+      t,
+      `the policy query of ${workflowId}`,
+      10_000,
+      () => t.client.workflow.getHandle(workflowId).query(policyQuery),
+      workflowId,
+    );
+  } catch {
+    // Not answered (no worker, an older controller without the query): unknown, as before.
+    return undefined;
+  }
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time, keeping the order. */

@@ -68,11 +68,16 @@ describe('worker metrics on the real stack', () => {
     connection = await Connection.connect({ address: config.temporal.address });
     client = new Client({ connection, namespace: config.temporal.namespace });
     watchApprovals(client);
+    await applyPolicies(client, [policyVersion('v1')], { taskQueue });
+  });
+
+  /** The test's policy; a new version (another label) is validated in a regular activity. */
+  function policyVersion(label: string) {
     const loaded = loadPolicy(
       stringify({
         apiVersion: 'ctpilot/v1',
         kind: 'RetrainingPolicy',
-        metadata: { name: policy },
+        metadata: { name: policy, labels: { version: label } },
         model: { name: policy },
         evaluate: { every: '2s' },
         metrics: { quality: { prometheus: { query: 'vector(0.5)' }, objective: { min: 0.9 } } },
@@ -81,8 +86,8 @@ describe('worker metrics on the real stack', () => {
       `${policy}.yaml`,
     );
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
-    await applyPolicies(client, [loaded.policy], { taskQueue });
-  });
+    return loaded.policy;
+  }
 
   after(async () => {
     await client?.workflow
@@ -121,9 +126,16 @@ describe('worker metrics on the real stack', () => {
     assert.ok((sample(text, 'ctpilot_audit_writes_total', 'kind="evaluation"') ?? 0) >= 3);
     assert.match(text, /^ctpilot_approvals_pending 0$/m);
     // The SDK's own, from the same scrape — including every one the dashboard uses.
-    assert.match(text, /^temporal_\w+/m);
+    // Evaluations over Prometheus are local activities: a new policy version is
+    // validated in a regular one, which the activity latency metrics need.
+    await applyPolicies(client, [policyVersion('v2')], { taskQueue });
+    const sdk = await waitFor('the SDK metrics', async () => {
+      const body = await (await fetch(url)).text();
+      return TEMPORAL_SDK_METRICS.every((m) => new RegExp(`^${m}[{ ]`, 'm').test(body)) ? body : undefined;
+    }).catch(() => text);
+    assert.match(sdk, /^temporal_\w+/m);
     for (const metric of TEMPORAL_SDK_METRICS)
-      assert.match(text, new RegExp(`^${metric}[{ ]`, 'm'), `${metric} is not served by the worker`);
+      assert.match(sdk, new RegExp(`^${metric}[{ ]`, 'm'), `${metric} is not served by the worker`);
     const health = await fetch(url.replace('/metrics', '/healthz'));
     assert.equal(health.status, 200);
   });
