@@ -9,6 +9,8 @@ export type PoolClient = pg.PoolClient;
 export interface PoolOptions {
   readonly max?: number;
   readonly applicationName?: string;
+  /** Longest a statement may run on the server (default 60 s). */
+  readonly statementTimeoutMs?: number;
   /** Called when an idle connection breaks (server restart); the pool replaces it. */
   readonly onIdleError?: (error: Error) => void;
 }
@@ -20,6 +22,10 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
     application_name: options.applicationName ?? 'ctpilot',
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    // A stalled server or a lock held for ever ends the statement with an
+    // error the activity retries, long before its own timeout. (PGlite does
+    // not apply it: there a statement is bounded by the activity.)
+    statement_timeout: options.statementTimeoutMs ?? 60_000,
   });
   // Without a listener, an idle client's error (the server went away)
   // would be an uncaught exception and take the worker down.

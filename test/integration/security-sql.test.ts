@@ -63,6 +63,16 @@ describe('the worker as a least-privilege role', {
     assert.equal((await audit.rows({ model: 'least-privilege' })).length, 2);
   });
 
+  it('a statement that runs past the pool statement timeout is ended by the server', async () => {
+    assert.equal((await worker.query('SHOW statement_timeout')).rows[0].statement_timeout, '1min');
+    const short = createPool(server.url, { statementTimeoutMs: 200 });
+    try {
+      await assert.rejects(short.query('SELECT pg_sleep(2)'), /canceling statement due to statement timeout/);
+    } finally {
+      await short.end();
+    }
+  });
+
   it('records a stack check', async () => {
     await worker.query(
       `INSERT INTO ctpilot.stack_checks (workflow_id, run_id, checked_at, mlflow_ok, prometheus_ok, s3_ok, details)
