@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,5 +54,11 @@ describe('ports', () => {
     server.close();
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(await isPortFree(ports[0]!), true);
+  });
+
+  it('picks ports below the range outgoing connections take theirs from (where the system says which)', async (t) => {
+    if (!existsSync('/proc/sys/net/ipv4/ip_local_port_range')) return t.skip('no ip_local_port_range here');
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    for (const port of await freePorts(50)) assert.ok(port >= 10_000 && port < low, String(port));
   });
 });
