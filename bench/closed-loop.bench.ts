@@ -133,12 +133,22 @@ try {
   const after = await handle.fetchHistory();
   const events = (after.events?.length ?? 0) - (before.events?.length ?? 0);
   const bytes = JSON.stringify(after).length - JSON.stringify(before).length;
+  const count = (h: typeof after, which: (e: NonNullable<typeof after.events>[number]) => unknown) =>
+    (h.events ?? []).filter(which).length;
   const activities =
-    (after.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length -
-    (before.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+    count(after, (e) => e.activityTaskScheduledEventAttributes) -
+    count(before, (e) => e.activityTaskScheduledEventAttributes);
+  // Evaluations over Prometheus run as local activities: a marker each.
+  const local =
+    count(after, (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity') -
+    count(before, (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+  const tasks =
+    count(after, (e) => e.workflowTaskCompletedEventAttributes) -
+    count(before, (e) => e.workflowTaskCompletedEventAttributes);
   console.log(
     `controller cost per evaluation (${evaluations} evaluations, 1 Prometheus metric): ${(events / evaluations).toFixed(1)} history events, ` +
-      `${(activities / evaluations).toFixed(1)} activities, ~${Math.round(bytes / evaluations / 1024)} KiB of history (JSON), ` +
+      `${(tasks / evaluations).toFixed(1)} workflow tasks, ${(activities / evaluations).toFixed(1)} activities + ${(local / evaluations).toFixed(1)} local, ` +
+      `~${Math.round(bytes / evaluations / 1024)} KiB of history (JSON), ` +
       `evaluate-now round trip median ${quantile(times, 0.5)} ms`,
   );
   console.log(
