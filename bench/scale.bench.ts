@@ -87,6 +87,17 @@ function policy(i: number, run: string): LoadedPolicy {
   return loaded.policy;
 }
 
+async function withRetries<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 async function scalar(query: string): Promise<number> {
   const v = singleValue(await prometheus.query(query));
   return v.outcome === 'value' ? v.value : Number.NaN;
@@ -143,9 +154,13 @@ try {
     const memory = workers.map((w) => peakMemoryMb(w.child.pid!));
     const queries =
       (await scalar('sum(prometheus_engine_query_duration_seconds_count{slice="inner_eval"})')) - queries0;
-    const rows = await clients.pool.query<{ policy: string; recorded_at: Date; kind: string }>(
-      'SELECT policy, recorded_at, kind FROM ctpilot.audit_log WHERE policy LIKE $1 AND recorded_at >= $2 AND recorded_at < $3 ORDER BY policy, recorded_at',
-      [`${run}-%`, since, until],
+    // PGlite runs every connection's statements on one backend: under the
+    // workers' writes an unnamed prepared statement can be gone by its bind.
+    const rows = await withRetries(() =>
+      clients.pool.query<{ policy: string; recorded_at: Date; kind: string }>(
+        'SELECT policy, recorded_at, kind FROM ctpilot.audit_log WHERE policy LIKE $1 AND recorded_at >= $2 AND recorded_at < $3 ORDER BY policy, recorded_at',
+        [`${run}-%`, since, until],
+      ),
     );
     const evaluations = rows.rows.filter((r) => r.kind === 'evaluation');
     const lags: number[] = [];
