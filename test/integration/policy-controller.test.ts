@@ -20,6 +20,7 @@ import {
   applyPolicyUpdate,
   evaluateNowUpdate,
   pauseUpdate,
+  policyQuery,
   type RetrainResult,
   resumeUpdate,
   statusQuery,
@@ -306,6 +307,43 @@ describe('policy controller and retraining on the real stack', () => {
     } finally {
       await prometheus.remove();
     }
+  });
+
+  it('an evaluation over Prometheus is one local activity; unchanged search attributes and memo are not written again', async () => {
+    const name = uniqueName('cost');
+    const policy = policyYaml({ name, accuracy: 'vector(0.95)' });
+    await applyPolicies(client, [policy], { taskQueue });
+    const handle = controller(name);
+    await waitFor(
+      'the first decision',
+      async () => (await handle.query(statusQuery)).lastDecision ?? undefined,
+    );
+    const before = (await handle.fetchHistory()).events?.length ?? 0;
+    for (let i = 0; i < 3; i++) await handle.executeUpdate(evaluateNowUpdate, { args: [by] });
+    const events = ((await handle.fetchHistory()).events ?? []).slice(before);
+    const count = (which: (e: (typeof events)[number]) => unknown) => events.filter(which).length;
+    assert.equal(
+      count((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+      3,
+    );
+    assert.equal(
+      count((e) => e.activityTaskScheduledEventAttributes),
+      0,
+      'no activity task',
+    );
+    assert.equal(
+      count((e) => e.upsertWorkflowSearchAttributesEventAttributes),
+      0,
+      'same decision, same attributes',
+    );
+    assert.equal(
+      count((e) => e.workflowPropertiesModifiedEventAttributes),
+      0,
+      'memo unchanged',
+    );
+    // The per-evaluation line is still there, in the current details; the whole policy answers a query.
+    assert.equal((await handle.query(statusQuery)).evaluations >= 4, true);
+    assert.equal((await handle.query(policyQuery)).hash, policy.hash);
   });
 
   it('pause, resume and apply are refused when they make no sense, with the reason', async () => {

@@ -214,17 +214,20 @@ describe('training activities against the real MLflow server', () => {
     });
   });
 
+  /** What registerCandidate gets for the model of a training run. */
+  const candidate = (model: string, run: { runId: string; artifactUri: string }) => ({
+    model,
+    runId: run.runId,
+    artifactUri: run.artifactUri,
+    modelPath: 'model',
+    alias: 'challenger',
+    tags: { 'ctpilot.decision': 'accepted' },
+  });
+
   it('registers the candidate once per run, READY, tagged, with the challenger alias', async () => {
     const model = uniqueName('tickets-model');
     const run = await act(runs.ensureTrainingRun, request(uniqueName('retrain:tickets'), { model }));
-    const input = {
-      model,
-      runId: run.runId,
-      artifactUri: run.artifactUri,
-      modelPath: 'model',
-      alias: 'challenger',
-      tags: { 'ctpilot.decision': 'accepted' },
-    };
+    const input = candidate(model, run);
     const first = await act(registry.registerCandidate, input);
     const second = await act(registry.registerCandidate, input);
     assert.equal(first.created, true);
@@ -242,14 +245,7 @@ describe('training activities against the real MLflow server', () => {
   it('attempts racing on one run (an earlier one held up in the network) agree on its lowest version and delete the rest', async () => {
     const model = uniqueName('tickets-model');
     const run = await act(runs.ensureTrainingRun, request(uniqueName('retrain:tickets'), { model }));
-    const input = {
-      model,
-      runId: run.runId,
-      artifactUri: run.artifactUri,
-      modelPath: 'model',
-      alias: 'challenger',
-      tags: { 'ctpilot.decision': 'accepted' },
-    };
+    const input = candidate(model, run);
     // Two attempts at once: both may look before either registers.
     const [a, b] = await Promise.all([
       act(registry.registerCandidate, input),
