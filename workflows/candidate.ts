@@ -2,6 +2,9 @@
 // half): a shadow comparison on production traffic, an approval (automatic or
 // by a person, with a timeout), and the promotion that makes it champion —
 // or its rejection, which leaves the champion as it was.
+//
+// Times here (`Date.now()`, `new Date()`) are workflow time: Temporal's
+// sandbox pins them to the current workflow task, so they replay the same.
 import {
   condition,
   patched,
