@@ -144,6 +144,7 @@ try {
         promotion: {
           approval: 'auto',
           bake: '0s',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the policy's own ${env:…} reference, resolved by ctpilot
           deployHook: { url: `${simulator.url}/admin/reload`, secret: '${env:CTPILOT_BENCH_HOOK_SECRET}' },
         },
       }),

@@ -10,7 +10,6 @@ import type { LoadedPolicy } from './loader.ts';
 import { renderQuery } from './promql.ts';
 import type { Metric, ProviderKind } from './schema/metrics.ts';
 import { providerOf } from './schema/metrics.ts';
-import type { Policy } from './schema/policy.ts';
 import { renderText, type TemplateValues } from './template.ts';
 import { templateValues } from './template-values.ts';
 

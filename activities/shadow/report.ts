@@ -15,7 +15,7 @@ export interface ReportContext {
   readonly workflowId: string;
 }
 
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const num = (x: number | null | undefined, digits = 4) =>
   x === null || x === undefined || !Number.isFinite(x) ? '—' : String(Number(x.toPrecision(digits)));
@@ -87,9 +87,9 @@ function matrix(
     const shade = Math.round(255 - (n / max) * 160);
     return `<td style="background:rgb(${shade},${shade},255)">${n}</td>`;
   };
-  return `<table class="matrix" data-chart="${escape(title)}"><caption>${escape(title)}</caption>
-<tr><th>${escape(rowName)} ↓ / ${escape(colName)} →</th>${cols.map((c) => `<th>${escape(c)}</th>`).join('')}</tr>
-${rows.map((r) => `<tr><th>${escape(r)}</th>${cols.map((c) => cell(r, c)).join('')}</tr>`).join('\n')}
+  return `<table class="matrix" data-chart="${escapeHtml(title)}"><caption>${escapeHtml(title)}</caption>
+<tr><th>${escapeHtml(rowName)} ↓ / ${escapeHtml(colName)} →</th>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>
+${rows.map((r) => `<tr><th>${escapeHtml(r)}</th>${cols.map((c) => cell(r, c)).join('')}</tr>`).join('\n')}
 </table>`;
 }
 
@@ -156,13 +156,13 @@ export function shadowReportHtml(
     .map(
       (
         c,
-      ) => `<tr><td>${escape(c.metric)}</td><td>${escape(c.mustBe)} (margin ${num(c.margin)})</td><td>${num(c.champion)}</td><td>${num(c.challenger)}</td>
+      ) => `<tr><td>${escapeHtml(c.metric)}</td><td>${escapeHtml(c.mustBe)} (margin ${num(c.margin)})</td><td>${num(c.champion)}</td><td>${num(c.challenger)}</td>
 <td>${c.improvement ? `${num(c.improvement.estimate)} [${num(c.improvement.lower)}, ${num(c.improvement.upper)}]` : '—'}</td><td>${c.samples}</td><td class="${c.status}">${c.status}</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Shadow report: ${escape(context.model)} v${escape(context.challengerVersion)} vs v${escape(context.championVersion)}</title>
+<title>Shadow report: ${escapeHtml(context.model)} v${escapeHtml(context.challengerVersion)} vs v${escapeHtml(context.championVersion)}</title>
 <style>
 body{font-family:system-ui,sans-serif;color:${COLORS.text};max-width:900px;margin:2em auto;padding:0 1em}
 .verdict{padding:1em;border-left:6px solid ${verdictColour};background:#f7f7f7}
@@ -170,10 +170,10 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th{background:#f0f0f0}.pass{color:#2e7d32}.fail{color:#c62828}.inconclusive{color:#9e6a00}.muted{color:#888}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}
 </style></head><body>
-<h1>Shadow comparison: ${escape(context.model)}</h1>
-<p>Policy <b>${escape(context.policy)}</b>, challenger version <b>${escape(context.challengerVersion)}</b> against champion version <b>${escape(context.championVersion)}</b>,
-production requests from ${escape(context.from)} to ${escape(context.to)}. Workflow <code>${escape(context.workflowId)}</code>.</p>
-<div class="verdict"><h2 style="color:${verdictColour}">Verdict: ${escape(verdict.verdict)}</h2><p>${escape(verdict.summary)}</p>
+<h1>Shadow comparison: ${escapeHtml(context.model)}</h1>
+<p>Policy <b>${escapeHtml(context.policy)}</b>, challenger version <b>${escapeHtml(context.challengerVersion)}</b> against champion version <b>${escapeHtml(context.championVersion)}</b>,
+production requests from ${escapeHtml(context.from)} to ${escapeHtml(context.to)}. Workflow <code>${escapeHtml(context.workflowId)}</code>.</p>
+<div class="verdict"><h2 style="color:${verdictColour}">Verdict: ${escapeHtml(verdict.verdict)}</h2><p>${escapeHtml(verdict.summary)}</p>
 <p>${verdict.samples.scored} requests scored by the challenger, ${verdict.samples.failed} it could not score, ${verdict.samples.labelled} with labels so far.</p></div>
 <h2>Comparisons</h2>
 <table><tr><th>metric</th><th>rule</th><th>champion</th><th>challenger</th><th>improvement [interval]</th><th>samples</th><th>status</th></tr>

@@ -41,6 +41,33 @@ export function readRecord(home: string, name: string): ProcessRecord | undefine
   }
 }
 
+/** What /proc says about a live process id (Linux). */
+export interface ProcView {
+  /** The state letter of /proc/<pid>/stat: R, S, D, Z (zombie), X (dead), … */
+  readonly state: string;
+  /** /proc/<pid>/cmdline, NUL-separated. */
+  readonly cmdline: string;
+}
+
+/** The state letter of /proc/<pid>/stat: the field after the command name, which may itself hold ')'. */
+export function statState(stat: string): string {
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+/**
+ * Whether a live process id is the recorded service. A zombie is not. An
+ * empty command line on a process that is not a zombie is one in the middle
+ * of exec: the kernel has already let its parent go on (spawn has returned)
+ * but has not yet laid out the new program's arguments. A loaded machine can
+ * leave it there for many milliseconds, so it counts as ours rather than as
+ * a service that "exited during start-up".
+ */
+export function isRecordedProgram(view: ProcView, command: string): boolean {
+  if (view.state === 'Z' || view.state === 'X') return false;
+  if (view.cmdline === '') return true;
+  return view.cmdline.includes(command.split('/').pop() ?? command);
+}
+
 /**
  * Whether the recorded process is still ours: the id is alive *and* its
  * command line still names the program we started, so a recycled process id
@@ -52,13 +79,18 @@ export function isAlive(record: ProcessRecord): boolean {
   } catch {
     return false; // ESRCH: gone; EPERM: alive but not ours to signal, so not our service
   }
+  let view: ProcView;
   try {
-    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
-    if (cmdline === '') return false; // a zombie awaiting its parent
-    return cmdline.includes(record.command.split('/').pop() ?? record.command);
-  } catch {
-    return true; // no /proc (macOS): the signal check is all we have
+    view = {
+      state: statState(readFileSync(`/proc/${record.pid}/stat`, 'utf8')),
+      cmdline: readFileSync(`/proc/${record.pid}/cmdline`, 'utf8'),
+    };
+  } catch (error) {
+    // No /proc (macOS): the signal check is all we have. On Linux the
+    // process has gone between the signal and the read.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
   }
+  return isRecordedProgram(view, record.command);
 }
 
 /** Starts a program in its own process group, output appended to its log file, and records its id. */

@@ -24,11 +24,21 @@ describe('normalising inbound alerts', () => {
   it('reads Alertmanager and Grafana bodies, and a generic one', () => {
     const am = normaliseAlerts(
       'alertmanager',
-      { alerts: [{ status: 'resolved', labels: { alertname: 'X', model: 'm' }, annotations: { summary: 's' } }] },
+      {
+        alerts: [
+          { status: 'resolved', labels: { alertname: 'X', model: 'm' }, annotations: { summary: 's' } },
+        ],
+      },
       now,
     );
     assert.deepEqual(am, [
-      { source: 'alertmanager', status: 'resolved', labels: { alertname: 'X', model: 'm' }, receivedAt: now.toISOString(), summary: 's' },
+      {
+        source: 'alertmanager',
+        status: 'resolved',
+        labels: { alertname: 'X', model: 'm' },
+        receivedAt: now.toISOString(),
+        summary: 's',
+      },
     ]);
     const generic = normaliseAlerts('whylabs', { monitor: 'drift', model: 'm', severity: 3 }, now);
     assert.deepEqual(generic[0]?.labels, { monitor: 'drift', model: 'm' });
@@ -38,7 +48,9 @@ describe('normalising inbound alerts', () => {
   });
 });
 
-describe('the alert endpoint on the real stack', { skip: alertmanagerBinary() ? false : 'Alertmanager not installed' }, () => {
+describe('the alert endpoint on the real stack', {
+  skip: alertmanagerBinary() ? false : 'Alertmanager not installed',
+}, () => {
   const config = testConfig();
   const taskQueue = uniqueName('alerts-test');
   const token = 'receiver-token';
@@ -67,8 +79,12 @@ describe('the alert endpoint on the real stack', { skip: alertmanagerBinary() ? 
       model: { name: `${policy}-model` },
       evaluate: { every: '1h' },
       metrics: {
-        drift: { alert: { source: 'alertmanager', match: { alertname: 'FeatureDrift', model: '{{ model.name }}' } } },
-        monitor: { alert: { source: 'whylabs', match: { monitor: 'input-drift', model: '{{ model.name }}' } } },
+        drift: {
+          alert: { source: 'alertmanager', match: { alertname: 'FeatureDrift', model: '{{ model.name }}' } },
+        },
+        monitor: {
+          alert: { source: 'whylabs', match: { monitor: 'input-drift', model: '{{ model.name }}' } },
+        },
       },
       triggers: {
         page: { when: 'drift.value == 1.0', action: 'alert' },
@@ -116,9 +132,16 @@ describe('the alert endpoint on the real stack', { skip: alertmanagerBinary() ? 
     const refused = await post('/alerts/alertmanager', alert, { 'X-Ctpilot-Signature': stale });
     assert.equal(refused.status, 401);
     assert.match(((await refused.json()) as { error: string }).error, /tolerance/);
-    assert.equal((await post('/alerts/alertmanager', '{not json', { Authorization: `Bearer ${token}` })).status, 400);
+    assert.equal(
+      (await post('/alerts/alertmanager', '{not json', { Authorization: `Bearer ${token}` })).status,
+      400,
+    );
     assert.equal((await post('/alerts/pagerduty', alert, { Authorization: `Bearer ${token}` })).status, 404);
-    assert.equal((await handle().query(statusQuery)).recentAlerts.length, 0, 'nothing refused reached the controller');
+    assert.equal(
+      (await handle().query(statusQuery)).recentAlerts.length,
+      0,
+      'nothing refused reached the controller',
+    );
   });
 
   it('a real Alertmanager delivers to the endpoint and the controller evaluates at once', async () => {
@@ -128,7 +151,9 @@ describe('the alert endpoint on the real stack', { skip: alertmanagerBinary() ? 
       const fire = await fetch(`${alertmanager.url}/api/v2/alerts`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify([{ labels: { alertname: 'FeatureDrift', model: `${policy}-model`, ctpilot_policy: policy } }]),
+        body: JSON.stringify([
+          { labels: { alertname: 'FeatureDrift', model: `${policy}-model`, ctpilot_policy: policy } },
+        ]),
       });
       assert.equal(fire.status, 200);
       const decision = await waitFor(async () => {
@@ -144,7 +169,9 @@ describe('the alert endpoint on the real stack', { skip: alertmanagerBinary() ? 
 
   it('routes a signed generic alert to the controllers that match, and no others', async () => {
     const body = JSON.stringify({ monitor: 'input-drift', model: `${policy}-model` });
-    const answer = await post('/alerts/whylabs', body, { 'X-Ctpilot-Signature': signBody('receiver-hmac', body) });
+    const answer = await post('/alerts/whylabs', body, {
+      'X-Ctpilot-Signature': signBody('receiver-hmac', body),
+    });
     assert.equal(answer.status, 200);
     const routed = (await answer.json()) as { routed: Array<{ workflowId: string }> };
     assert.deepEqual(

@@ -162,7 +162,7 @@ describe('a retrain survives killed workers and resets', () => {
             const [run] = await clients.mlflow.findRunsByTags([experiment.experiment_id], {
               'ctpilot.workflow_id': workflowId,
             });
-            return run !== undefined && run.data.metrics.some((m) => m.key === 'loss');
+            return run?.data.metrics.some((m) => m.key === 'loss') === true;
           });
         }
         for (const role of scenario.kill) await workers[role]!.kill('SIGKILL');

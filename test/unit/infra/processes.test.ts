@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePorts, isPortFree } from '../../../infra/stack/ports.ts';
-import { isAlive, launch, logTail, readRecord, stopRecorded } from '../../../infra/stack/processes.ts';
+import {
+  isAlive,
+  isRecordedProgram,
+  launch,
+  logTail,
+  readRecord,
+  statState,
+  stopRecorded,
+} from '../../../infra/stack/processes.ts';
 
 describe('service processes', () => {
   const home = mkdtempSync(join(tmpdir(), 'ctpilot-proc-'));
@@ -37,6 +45,25 @@ describe('service processes', () => {
       logFile: '',
     };
     assert.equal(isAlive(fake), false, 'our own pid runs node, not prometheus');
+  });
+
+  it('reads the state letter of /proc/<pid>/stat, even when the command name holds parentheses', () => {
+    assert.equal(statState('4740 (versitygw) S 4712 4740 4740 0 -1'), 'S');
+    assert.equal(statState('4740 (odd) name) Z 4712 4740 4740 0 -1'), 'Z');
+    assert.equal(statState(readFileSync(`/proc/${process.pid}/stat`, 'utf8')), 'R');
+  });
+
+  it('counts a process caught mid-exec (empty command line, not a zombie) as the service, a zombie as gone', () => {
+    const command = '/opt/venv/bin/versitygw';
+    // The state the fault suite's S3 restart once met right after spawn: reported as "exited during start-up".
+    assert.equal(isRecordedProgram({ state: 'R', cmdline: '' }, command), true);
+    assert.equal(isRecordedProgram({ state: 'D', cmdline: '' }, command), true);
+    assert.equal(isRecordedProgram({ state: 'Z', cmdline: '' }, command), false);
+    assert.equal(
+      isRecordedProgram({ state: 'S', cmdline: '/opt/venv/bin/versitygw\0--port\0' }, command),
+      true,
+    );
+    assert.equal(isRecordedProgram({ state: 'S', cmdline: 'node\0worker.js\0' }, command), false);
   });
 
   it('stopping something never started is a no-op', async () => {
