@@ -3,7 +3,7 @@
 // by a person, with a timeout), and the promotion that makes it champion —
 // or its rejection, which leaves the champion as it was.
 //
-// Times here (`Date.now()`, `new Date()`) are workflow time: Temporal's
+// Times here (`workflowNowMs()`, `new Date()`) are workflow time: Temporal's
 // sandbox pins them to the current workflow task, so they replay the same.
 import {
   condition,
@@ -30,6 +30,7 @@ import {
   rejectUpdate,
 } from './messages.ts';
 import { NON_RETRYABLE_ERRORS } from './retry.ts';
+import { workflowNowIso, workflowNowMs } from './workflow-time.ts';
 
 const steps = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -87,7 +88,7 @@ export interface CandidateOutcome {
 async function shadowVerdict(ctx: CandidateContext): Promise<ShadowEvaluation> {
   const shadow = ctx.policy.spec.shadow!;
   const info = workflowInfo();
-  const startedAt = new Date().toISOString();
+  const startedAt = workflowNowIso();
   const minimum = durationMs(shadow.duration);
   const maximum = Math.max(minimum, shadow.maxDuration ? durationMs(shadow.maxDuration) : minimum);
   // A few looks at the evidence per shadow period: progress is visible, and an
@@ -105,7 +106,7 @@ async function shadowVerdict(ctx: CandidateContext): Promise<ShadowEvaluation> {
     challengerRunId: ctx.runId,
   };
   const look = async (final: boolean): Promise<ShadowEvaluation> => {
-    const to = new Date().toISOString();
+    const to = workflowNowIso();
     if (shadow.mode === 'mirror') {
       return steps.evaluateMirror({
         comparisons,
@@ -147,10 +148,10 @@ async function shadowVerdict(ctx: CandidateContext): Promise<ShadowEvaluation> {
     return evaluation;
   };
 
-  const started = Date.now();
+  const started = workflowNowMs();
   for (;;) {
     const interim = await look(false);
-    const elapsed = Date.now() - started;
+    const elapsed = workflowNowMs() - started;
     if (elapsed >= maximum || (elapsed >= minimum && interim.verdict.verdict !== 'inconclusive')) break;
     await sleep(tick);
   }
@@ -165,11 +166,11 @@ function describe(verdict: ShadowVerdict): Record<string, unknown> {
 async function approval(ctx: CandidateContext): Promise<ApprovalDecision | 'timeout'> {
   const promotion = ctx.policy.spec.promotion!;
   let decision: ApprovalDecision | undefined;
-  const requestedAt = new Date();
+  const requestedAtMs = workflowNowMs();
   const timeoutMs = durationMs(promotion.approvalTimeout);
   ctx.progress.approval = {
-    requestedAt: requestedAt.toISOString(),
-    timeoutAt: new Date(requestedAt.getTime() + timeoutMs).toISOString(),
+    requestedAt: new Date(requestedAtMs).toISOString(),
+    timeoutAt: new Date(requestedAtMs + timeoutMs).toISOString(),
     onTimeout: promotion.onTimeout,
   };
   // In the memo too, so the stuck-approval alert and `ctpilot list` see when
@@ -195,7 +196,7 @@ async function approval(ctx: CandidateContext): Promise<ApprovalDecision | 'time
         by: request.by,
         reason: request.reason ?? '',
         version: ctx.version,
-        at: new Date().toISOString(),
+        at: workflowNowIso(),
       };
       ctx.progress.approval = { ...ctx.progress.approval!, decision };
       return decision;

@@ -51,6 +51,7 @@ import {
 import { retrainWorkflow } from './retrain.ts';
 import { NON_RETRYABLE_ERRORS } from './retry.ts';
 import { CtLastDecision, CtModel, CtPhase, CtPolicy, CtPolicyVersion } from './search-attributes.ts';
+import { workflowNowIso, workflowNowMs } from './workflow-time.ts';
 
 const { evaluatePolicy } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -127,7 +128,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
   let wakeReason: 'requested' | 'alert' | null = null;
   let evaluationsDone = 0;
   const model = () => modelOfPolicy(policy);
-  const due = () => nextEvaluationAt(policy.spec, state, Date.now());
+  const due = () => nextEvaluationAt(policy.spec, state, workflowNowMs());
 
   const status = (): ControllerStatus => ({
     policy: policy.spec.metadata.name,
@@ -235,7 +236,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
   setHandler(
     pauseUpdate,
     async (request: OperatorRequest): Promise<ControllerStatus> => {
-      paused = { by: request.by, reason: request.reason ?? '', at: new Date().toISOString() };
+      paused = { by: request.by, reason: request.reason ?? '', at: workflowNowIso() };
       phase = 'paused';
       publish();
       await auditOperator('pause', request, paused.at);
@@ -255,7 +256,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
       paused = null;
       phase = 'waiting';
       publish();
-      await auditOperator('resume', request, new Date().toISOString());
+      await auditOperator('resume', request, workflowNowIso());
       return status();
     },
     {
@@ -269,7 +270,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
   setHandler(
     rollbackUpdate,
     async (request: RollbackRequest): Promise<RollbackResult> => {
-      const at = new Date().toISOString();
+      const at = workflowNowIso();
       const result = await rollBack({
         by: request.by,
         reason: request.reason,
@@ -392,7 +393,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
         status: 'firing',
         summary,
         description,
-        startsAt: new Date().toISOString(),
+        startsAt: workflowNowIso(),
       },
     });
   }
@@ -561,10 +562,10 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
   async function checkOnRetrain(now: boolean): Promise<void> {
     if (!retrain || !patched('watch-retrain')) return;
     if (!now) {
-      if (Date.now() - Date.parse(retrain.startedAt) < RETRAIN_CHECK_AFTER_MS) return;
-      if (lastRetrainCheck !== null && Date.now() - lastRetrainCheck < RETRAIN_CHECK_AFTER_MS) return;
+      if (workflowNowMs() - Date.parse(retrain.startedAt) < RETRAIN_CHECK_AFTER_MS) return;
+      if (lastRetrainCheck !== null && workflowNowMs() - lastRetrainCheck < RETRAIN_CHECK_AFTER_MS) return;
     }
-    lastRetrainCheck = Date.now();
+    lastRetrainCheck = workflowNowMs();
     const seen = await retrainState({ workflowId: retrain.workflowId, attempt: retrain.attempt });
     if (seen.running || !seen.result || !retrain) return;
     retrainEnded(seen.result);
@@ -573,14 +574,14 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
       step: `retrain-closed:${seen.result.workflowId}`,
       kind: 'retrain.closed',
       outcome: seen.result.outcome,
-      recordedAt: new Date().toISOString(),
+      recordedAt: workflowNowIso(),
       details: { ...seen.result },
     });
   }
 
   async function evaluateOnce(reason: 'schedule' | 'requested' | 'alert'): Promise<void> {
     phase = 'evaluating';
-    const at = new Date().toISOString();
+    const at = workflowNowIso();
     try {
       await checkOnRetrain(reason === 'requested');
       const evaluate =
@@ -630,7 +631,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
         lastDecision,
       });
     }
-    const waitMs = paused ? undefined : Math.max(0, Date.parse(due()) - Date.now());
+    const waitMs = paused ? undefined : Math.max(0, Date.parse(due()) - workflowNowMs());
     const woken =
       waitMs === undefined
         ? await condition(() => wakeReason !== null || workflowInfo().continueAsNewSuggested).then(() => true)

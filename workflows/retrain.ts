@@ -35,6 +35,7 @@ import {
 } from './messages.ts';
 import { NON_RETRYABLE_ERRORS } from './retry.ts';
 import { CtPhase } from './search-attributes.ts';
+import { workflowNowIso } from './workflow-time.ts';
 
 export interface RetrainInput {
   readonly policy: LoadedPolicy;
@@ -116,7 +117,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     detail: string,
     extra: Record<string, unknown> = {},
   ) => {
-    const at = new Date().toISOString();
+    const at = workflowNowIso();
     progress.steps.push({ step, at, outcome, detail });
     await steps.recordAudit({
       model,
@@ -147,7 +148,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
       runId: progress.runId,
       version: progress.version,
       ...extra,
-      at: new Date().toISOString(),
+      at: workflowNowIso(),
     };
     try {
       await getExternalWorkflowHandle(input.controllerWorkflowId).signal(retrainFinishedSignal, result);
@@ -364,7 +365,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
             status: 'firing',
             summary,
             description,
-            startsAt: new Date().toISOString(),
+            startsAt: workflowNowIso(),
           },
         });
       },
