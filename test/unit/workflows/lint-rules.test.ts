@@ -36,14 +36,22 @@ describe('lint rules for workflow code', () => {
   /** Lints the given files (path → source) and returns the diagnostics. */
   function lint(files: Record<string, string>): Diagnostic[] {
     for (const [path, source] of Object.entries(files)) writeFileSync(join(dir, path), source);
-    const run = spawnSync(biome, ['lint', '--reporter=json', '--max-diagnostics=200', ...Object.keys(files)], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      biome,
+      ['lint', '--reporter=json', '--max-diagnostics=200', ...Object.keys(files)],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
     const jsonLine = run.stdout.split('\n').find((line) => line.startsWith('{'));
     assert.ok(jsonLine, `biome printed a JSON report (stderr: ${run.stderr})`);
     const report = JSON.parse(jsonLine) as {
-      diagnostics: Array<{ location: { path: { file: string } | string }; message: string; description?: string }>;
+      diagnostics: Array<{
+        location: { path: { file: string } | string };
+        message: string;
+        description?: string;
+      }>;
     };
     return report.diagnostics.map((d) => ({
       file: typeof d.location.path === 'string' ? d.location.path : d.location.path.file,
@@ -68,7 +76,8 @@ describe('lint rules for workflow code', () => {
 
   it('lets workflow files build dates from values (new Date(ms), Date.parse)', () => {
     const diagnostics = lint({
-      'workflows/values.ts': "export const a = new Date(0).toISOString();\nexport const b = Date.parse('2026-01-01');\n",
+      'workflows/values.ts':
+        "export const a = new Date(0).toISOString();\nexport const b = Date.parse('2026-01-01');\n",
     });
     assert.deepEqual(diagnostics, []);
   });
