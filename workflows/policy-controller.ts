@@ -561,10 +561,10 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
    */
   async function checkOnRetrain(now: boolean): Promise<void> {
     if (!retrain || !patched('watch-retrain')) return;
-    if (!now) {
-      if (workflowNowMs() - Date.parse(retrain.startedAt) < RETRAIN_CHECK_AFTER_MS) return;
-      if (lastRetrainCheck !== null && workflowNowMs() - lastRetrainCheck < RETRAIN_CHECK_AFTER_MS) return;
-    }
+    // Counted from the retrain's start or the last check, whichever is later
+    // (a check of an earlier retrain is older than this one's start).
+    const since = Math.max(Date.parse(retrain.startedAt), lastRetrainCheck ?? 0);
+    if (!now && workflowNowMs() - since < RETRAIN_CHECK_AFTER_MS) return;
     lastRetrainCheck = workflowNowMs();
     const seen = await retrainState({ workflowId: retrain.workflowId, attempt: retrain.attempt });
     if (seen.running || !seen.result || !retrain) return;
