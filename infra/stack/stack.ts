@@ -78,6 +78,18 @@ async function waitHealthy(config: Config, service: Service, pid?: number): Prom
   return false;
 }
 
+/** How long a port of a service that has just died may take to be released. */
+const PORT_RELEASE_GRACE_MS = 5_000;
+
+async function portFreed(port: number, graceMs: number): Promise<boolean> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    if (await isPortFree(port)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(100);
+  }
+}
+
 async function ensureService(config: Config, service: Service): Promise<ServiceReport> {
   const began = Date.now();
   const report = (outcome: ServiceOutcome, pid?: number): ServiceReport => ({
@@ -111,8 +123,12 @@ async function ensureService(config: Config, service: Service): Promise<ServiceR
     await stopRecorded(config.home, service.name); // stale record of a process that died
   }
 
+  // A process of ours that has just died (killed, crashed, stopped) may still
+  // hold its ports for a moment: a killed multi-threaded server's main thread
+  // is already a zombie while its other threads are still closing its files.
+  const graceMs = previous ? PORT_RELEASE_GRACE_MS : 0;
   for (const port of service.ports(config)) {
-    if (port.port !== 0 && !(await isPortFree(port.port))) throw new PortInUseError(service, port);
+    if (port.port !== 0 && !(await portFreed(port.port, graceMs))) throw new PortInUseError(service, port);
   }
   const record = launch(config.home, service.name, await service.prepare(config));
   try {

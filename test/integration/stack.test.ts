@@ -2,7 +2,8 @@
 // from the shared test stack): start, reuse, recover after a kill, refuse a
 // taken port, keep data across restarts, stop by recorded process id.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,37 @@ describe('local stack lifecycle', () => {
     assert.deepEqual(stopped.sort(), ['prometheus', 's3']);
     assert.equal(readRecord(config.home, 'prometheus'), undefined);
     assert.ok((await stackStatus(config)).every((s) => s.state === 'stopped'));
+  });
+
+  it('waits a moment for the port of its own service that has just died, then starts it again', async () => {
+    const config = await scratchConfig();
+    homes.push(config);
+    // The record of a Prometheus of ours that has died (its process id is gone)…
+    const dead = spawnSync('true').pid;
+    mkdirSync(join(config.home, 'run'), { recursive: true });
+    writeFileSync(
+      join(config.home, 'run', 'prometheus.json'),
+      JSON.stringify({
+        name: 'prometheus',
+        pid: dead,
+        command: 'prometheus',
+        args: [],
+        startedAt: '',
+        logFile: '',
+      }),
+    );
+    // …while its port is still held, as a killed server's exiting threads hold it, for another 1.5 s.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(config.prometheus.port, '127.0.0.1', resolve));
+    const released = new Promise((resolve) => setTimeout(() => holder.close(resolve), 1500));
+    try {
+      const started = await startStack(config, { only: ['prometheus'] });
+      assert.equal(started.services[0]?.outcome, 'started');
+      assert.notEqual(readRecord(config.home, 'prometheus')?.pid, dead);
+    } finally {
+      await released;
+      await stopStack(config);
+    }
   });
 
   it('a port taken by another process is refused with the port and the variables that fix it', async () => {
