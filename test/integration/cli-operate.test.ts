@@ -17,6 +17,7 @@ import { migrate } from '../../activities/postgres/migrate.ts';
 import { type Clients, createClients } from '../../workers/clients.ts';
 import { createOrchestratorWorker, createTrainingWorker } from '../../workers/orchestrator.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { ctpilot } from '../unit/cli/helpers.ts';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
@@ -404,9 +405,9 @@ describe('ctpilot operator verbs on the real stack', () => {
     assert.match(missing.stderr, /no workflow policy:no-such-policy/);
   });
 
-  it('without a worker: list falls back to the search attributes with a warning; status and pause say what to start (exit 2)', async () => {
+  it('without a worker: list falls back to the search attributes with a warning; status and pause say what to start (exit 2)', async (t) => {
     const deadQueue = uniqueName('no-worker');
-    const odir = mkdtempSync(join(tmpdir(), 'ctpilot-cli-orphan-'));
+    const odir = tempDir(t, 'ctpilot-cli-orphan');
     writePolicy(odir, { name: orphan, labels: { suite: `${suite}-orphan` } });
     // apply waits for the controller to accept the policy, which needs a worker: start it without one.
     const { loadPolicy } = await import('../../policies/loader.ts');

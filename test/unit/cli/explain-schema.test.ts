@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { policyJsonSchema } from '../../../policies/json-schema.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 import { ctpilot } from './helpers.ts';
 
 describe('ctpilot explain', () => {
@@ -70,8 +70,8 @@ describe('ctpilot schema', () => {
     assert.deepEqual(JSON.parse(r.stdout), policyJsonSchema());
   });
 
-  it('--draft 2020-12 and -o write a file; --json reports what was written', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ctpilot-schema-'));
+  it('--draft 2020-12 and -o write a file; --json reports what was written', async (t) => {
+    const dir = tempDir(t, 'ctpilot-schema');
     const r = await ctpilot(['schema', '--draft', '2020-12', '-o', join(dir, 's.json'), '--json']);
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.stdout), { written: join(dir, 's.json'), draft: 'draft-2020-12' });

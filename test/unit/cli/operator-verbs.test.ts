@@ -2,14 +2,14 @@
 // services: label selectors, relative times, the operator's name and reason,
 // and replay of saved histories (the workflow bundle, no server).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { essentialMessage } from '../../../cli/commands/replay.ts';
 import { UserError } from '../../../cli/lib/errors.ts';
 import { relative, shortHash } from '../../../cli/lib/format.ts';
 import { matches, parseSelector } from '../../../cli/lib/label-selector.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 import { ctpilot } from './helpers.ts';
 
 describe('label selectors', () => {
@@ -123,13 +123,13 @@ describe('operator verbs: usage errors need no services (exit 2, with the fix)',
     assert.match(p.stderr, /the period is empty/);
   });
 
-  it('replay needs a workflow id or --history, not both', async () => {
+  it('replay needs a workflow id or --history, not both', async (t) => {
     assert.equal((await ctpilot(['replay'], { env })).code, 2);
     assert.equal((await ctpilot(['replay', 'policy:x', '--history', 'h.json'], { env })).code, 2);
     const missing = await ctpilot(['replay', '--history', 'no/such/history.json'], { env });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /cannot read no\/such\/history\.json/);
-    const dir = mkdtempSync(join(tmpdir(), 'ctpilot-replay-'));
+    const dir = tempDir(t, 'ctpilot-replay');
     writeFileSync(join(dir, 'not-history.json'), '{"a":1}');
     const notHistory = await ctpilot(['replay', '--history', join(dir, 'not-history.json')], { env });
     assert.equal(notHistory.code, 2);
@@ -138,7 +138,7 @@ describe('operator verbs: usage errors need no services (exit 2, with the fix)',
 });
 
 describe('ctpilot replay of saved histories (no server: the workflow bundle only)', () => {
-  it('a recorded history replays deterministically (exit 0); one the code cannot follow exits 1 and says where', async () => {
+  it('a recorded history replays deterministically (exit 0); one the code cannot follow exits 1 and says where', async (t) => {
     const ok = await ctpilot(['replay', '--json', '--history', 'test/histories/retrain-failed.json']);
     assert.equal(ok.code, 0, ok.stderr);
     const okJson = JSON.parse(ok.stdout) as { ok: boolean; replays: Array<{ ok: boolean; events: number }> };
@@ -152,7 +152,7 @@ describe('ctpilot replay of saved histories (no server: the workflow bundle only
     const scheduled = history.events.find((e) => e.activityTaskScheduledEventAttributes)!;
     const original = scheduled.activityTaskScheduledEventAttributes!.activityType.name;
     scheduled.activityTaskScheduledEventAttributes!.activityType.name = 'somethingElse';
-    const dir = mkdtempSync(join(tmpdir(), 'ctpilot-replay-'));
+    const dir = tempDir(t, 'ctpilot-replay');
     const file = join(dir, 'changed.json');
     writeFileSync(file, JSON.stringify(history));
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { tempDir } from '../../support/temp-dir.ts';
 import { ctpilot, root } from './helpers.ts';
 
 const broken = `${root}test/fixtures/policies/broken/`;
@@ -66,8 +66,8 @@ describe('ctpilot validate', () => {
     );
   });
 
-  it('fails when two files use the same policy name', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ctpilot-dup-'));
+  it('fails when two files use the same policy name', async (t) => {
+    const dir = tempDir(t, 'ctpilot-dup');
     const text = readFileSync(`${root}policies/examples/fraud-slo.yaml`, 'utf8');
     writeFileSync(join(dir, 'a.yaml'), text);
     writeFileSync(join(dir, 'b.yaml'), text);
@@ -83,8 +83,8 @@ describe('ctpilot validate', () => {
     );
   });
 
-  it('--strict turns warnings into failures', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ctpilot-warn-'));
+  it('--strict turns warnings into failures', async (t) => {
+    const dir = tempDir(t, 'ctpilot-warn');
     const text = readFileSync(`${broken}retrain-without-training.yaml`, 'utf8').replace(
       'action: retrain',
       'action: alert',
@@ -119,14 +119,15 @@ describe('ctpilot validate', () => {
     );
   });
 
-  it('an empty directory is a usage error', async () => {
-    const r = await ctpilot(['validate', mkdtempSync(join(tmpdir(), 'ctpilot-empty-'))]);
+  it('an empty directory is a usage error', async (t) => {
+    const dir = tempDir(t, 'ctpilot-empty');
+    const r = await ctpilot(['validate', dir]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^error: no policy files \(\*\.yaml, \*\.yml\) under /);
   });
 
-  it('an enormous file is refused without being read', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ctpilot-big-'));
+  it('an enormous file is refused without being read', async (t) => {
+    const dir = tempDir(t, 'ctpilot-big');
     writeFileSync(join(dir, 'big.yaml'), Buffer.alloc(5 * 1024 * 1024, 0x23));
     const r = await ctpilot(['validate', '--json', join(dir, 'big.yaml')]);
     assert.equal(r.code, 1);
