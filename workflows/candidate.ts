@@ -2,9 +2,6 @@
 // half): a shadow comparison on production traffic, an approval (automatic or
 // by a person, with a timeout), and the promotion that makes it champion —
 // or its rejection, which leaves the champion as it was.
-//
-// Times here (`workflowNowMs()`, `new Date()`) are workflow time: Temporal's
-// sandbox pins them to the current workflow task, so they replay the same.
 import {
   condition,
   patched,
