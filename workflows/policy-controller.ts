@@ -87,6 +87,8 @@ export interface ControllerInput {
   readonly lastRetrain?: RetrainResult | null;
   readonly attempts?: number;
   readonly lastDecision?: Decision | null;
+  /** An inbound alert that arrived just before the hand-over: the new run evaluates at once. */
+  readonly wake?: 'alert' | null;
 }
 
 /** How long a retrain may run before the controller checks on it (and between checks). */
@@ -125,7 +127,11 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
   let phase: ControllerPhase = paused ? 'paused' : 'waiting';
   let alertMatchers: ControllerMemo['alertMatchers'] = [];
   // Reasons to evaluate before the cadence says so.
-  let wakeReason: 'requested' | 'alert' | null = null;
+  let wakeReason: 'requested' | 'alert' | null = input.wake ?? null;
+  // Set by `resume`: the paused wait ends when the pause does. Executions
+  // from before this fix waited for an evaluate or an alert instead, which
+  // left a resumed policy unmonitored (replayed as they were).
+  let resumeEndsWait = false;
   let evaluationsDone = 0;
   const model = () => modelOfPolicy(policy);
   const due = () => nextEvaluationAt(policy.spec, state, workflowNowMs());
@@ -255,6 +261,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     async (request: OperatorRequest): Promise<ControllerStatus> => {
       paused = null;
       phase = 'waiting';
+      resumeEndsWait = patched('resume-ends-paused-wait');
       publish();
       await auditOperator('resume', request, workflowNowIso());
       return status();
@@ -619,22 +626,36 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
   publish();
   for (;;) {
     if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof policyControllerWorkflow>({
-        policy,
-        state,
-        paused,
-        alerts,
-        retrain,
-        lastRetrain,
-        attempts,
-        lastDecision,
-      });
+      // The hand-over waits for every handler to finish, but an operator's
+      // `evaluate` handler waits for an evaluation: run it first, or both
+      // wait for each other for ever. (Older executions replay as they were.)
+      const drain = patched('evaluate-before-continue-as-new');
+      await condition(() => allHandlersFinished() || (drain && wakeReason === 'requested'));
+      if (allHandlersFinished()) {
+        await continueAsNew<typeof policyControllerWorkflow>({
+          policy,
+          state,
+          paused,
+          alerts,
+          retrain,
+          lastRetrain,
+          attempts,
+          lastDecision,
+          ...(drain && wakeReason === 'alert' && !paused ? { wake: 'alert' as const } : {}),
+        });
+      }
     }
     const waitMs = paused ? undefined : Math.max(0, Date.parse(due()) - workflowNowMs());
+    // Paused, the loop has no timer: it waits for a requested evaluation, a
+    // hand-over, or the end of the pause.
     const woken =
       waitMs === undefined
-        ? await condition(() => wakeReason !== null || workflowInfo().continueAsNewSuggested).then(() => true)
+        ? await condition(
+            () =>
+              wakeReason !== null ||
+              workflowInfo().continueAsNewSuggested ||
+              (resumeEndsWait && paused === null),
+          ).then(() => true)
         : await condition(() => wakeReason !== null || workflowInfo().continueAsNewSuggested, waitMs);
     if (paused) {
       // An alert while paused is kept (for the next evaluation) but does not evaluate.
