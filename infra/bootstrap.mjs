@@ -55,17 +55,70 @@ function onPath(command) {
   return found.status === 0 ? found.stdout.trim() : undefined;
 }
 
-/** Runs a command with its output going to a log file; resolves on exit 0, rejects with the log's tail otherwise. */
-function run(label, command, args, { cwd = root, env = process.env, logName } = {}) {
+/** Seconds as "42 s" or "3 min 07 s". */
+function duration(ms) {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 60
+    ? `${seconds} s`
+    : `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+
+/** The child processes running now: stopped when the bootstrap is interrupted. */
+const children = new Set();
+
+/** How often a long step says it is still going, on a terminal and in a log. */
+const PROGRESS_TTY_MS = 1_000;
+const PROGRESS_LOG_MS = 20_000;
+
+/**
+ * Runs a command with its output going to a log file; resolves on exit 0,
+ * rejects with the log's tail otherwise. While it runs, a progress line
+ * shows the step, its elapsed time and the tool's latest line of output
+ * (rewritten in place on a terminal, every 20 s otherwise), so a first
+ * install of several minutes is never silent.
+ */
+function run(label, command, args, { cwd = root, env = process.env, logName, title } = {}) {
   mkdirSync(join(home, 'logs'), { recursive: true });
   const logFile = join(home, 'logs', `bootstrap-${logName ?? label}.log`);
+  const began = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
     const chunks = [];
-    child.stdout.on('data', (c) => chunks.push(c));
-    child.stderr.on('data', (c) => chunks.push(c));
-    child.on('error', (error) => reject(new Error(`${label}: cannot run ${command}: ${error.message}`)));
+    let latest = '';
+    const collect = (c) => {
+      chunks.push(c);
+      const lines = c
+        .toString('utf8')
+        .split(/[\r\n]+/)
+        .map((l) => l.trim())
+        .filter(Boolean);
+      if (lines.length > 0) latest = lines[lines.length - 1];
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const tty = process.stdout.isTTY && !quiet;
+    const ticker = title
+      ? setInterval(
+          () => {
+            const line = `bootstrap:   ${title}: ${duration(Date.now() - began)}${latest ? ` — ${latest.slice(0, 70)}` : ''}`;
+            if (tty) process.stdout.write(`\r\x1b[2K${line.slice(0, (process.stdout.columns ?? 100) - 1)}`);
+            else if (!quiet) process.stdout.write(`${line}\n`);
+          },
+          tty ? PROGRESS_TTY_MS : PROGRESS_LOG_MS,
+        )
+      : undefined;
+    const done = () => {
+      children.delete(child);
+      if (ticker) clearInterval(ticker);
+      if (tty && title) process.stdout.write('\r\x1b[2K');
+    };
+    child.on('error', (error) => {
+      done();
+      reject(new Error(`${label}: cannot run ${command}: ${error.message}`));
+    });
     child.on('close', (code) => {
+      done();
       const output = Buffer.concat(chunks).toString('utf8');
       writeFileSync(logFile, output);
       if (code === 0) resolve(output);
@@ -98,8 +151,9 @@ async function npmDependencies() {
   // `npm install` rather than `npm ci`: it honours the lock file's versions
   // and tolerates registries that lack other platforms' optional packages,
   // which `npm ci` treats as a lock file out of sync.
-  say('installing npm dependencies (npm install)…');
-  await run('npm', 'npm', ['install', '--no-audit', '--no-fund']).catch((error) => {
+  say('installing npm dependencies (npm install; first time: about a minute)…');
+  const began = Date.now();
+  await run('npm', 'npm', ['install', '--no-audit', '--no-fund'], { title: 'npm install' }).catch((error) => {
     throw new BootstrapError(
       error.message,
       'check network access to the npm registry, then run `npm install`',
@@ -107,6 +161,7 @@ async function npmDependencies() {
   });
   // npm install may rewrite the lock file; stamp what is there now.
   writeFileSync(stamp, `${existsSync(lock) ? sha256(lock) : hash}\n`);
+  say(`npm dependencies installed (${duration(Date.now() - began)})`);
 }
 
 async function pythonVenv() {
@@ -130,22 +185,21 @@ async function pythonVenv() {
       throw new BootstrapError(error.message, 'apt-get install python3-venv, then rerun `npm run bootstrap`');
     });
   }
-  say('installing Python packages from infra/requirements.txt (first time: about 2 minutes)…');
-  await run('pip', join(venvBin, 'python'), [
-    '-m',
+  say('installing Python packages from infra/requirements.txt (first time: several minutes)…');
+  const began = Date.now();
+  await run(
     'pip',
-    'install',
-    '--disable-pip-version-check',
-    '-r',
-    requirements,
-  ]).catch((error) => {
+    join(venvBin, 'python'),
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '-r', requirements],
+    { title: 'pip install' },
+  ).catch((error) => {
     throw new BootstrapError(
       error.message,
       'check network access to PyPI, then `.venv/bin/pip install -r infra/requirements.txt`',
     );
   });
   writeFileSync(stamp, `${hash}\n`);
-  say('Python environment ready');
+  say(`Python environment ready (${duration(Date.now() - began)})`);
 }
 
 /**
@@ -175,8 +229,10 @@ async function s3Server() {
   }
   say(`building the S3 server (go install ${VERSITYGW_MODULE}; first time: about 2 minutes)…`);
   mkdirSync(venvBin, { recursive: true });
+  const began = Date.now();
   await run('versitygw', go, ['install', VERSITYGW_MODULE], {
     env: { ...process.env, GOBIN: venvBin },
+    title: 'go install versitygw',
   }).catch((error) => {
     throw new BootstrapError(
       error.message,
@@ -184,7 +240,7 @@ async function s3Server() {
     );
   });
   writeFileSync(stamp, `${VERSITYGW_MODULE}\n`);
-  say('S3 server (versitygw) built');
+  say(`S3 server (versitygw) built (${duration(Date.now() - began)})`);
 }
 
 function isDebianRoot() {
@@ -229,23 +285,24 @@ async function debianPackages() {
     );
     return;
   }
-  say(`installing Debian packages: ${wanted.join(', ')}…`);
+  say(`installing Debian packages: ${wanted.join(', ')} (apt-get; first time: a few minutes)…`);
+  const began = Date.now();
   const policy = '/usr/sbin/policy-rc.d';
   const hadPolicy = existsSync(policy);
   if (!hadPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const install = ['install', '-y', '--no-install-recommends', ...wanted];
-    await run('apt', 'apt-get', install, { env }).catch(async () => {
-      await run('apt-update', 'apt-get', ['update'], { env });
-      await run('apt', 'apt-get', install, { env });
+    await run('apt', 'apt-get', install, { env, title: 'apt-get install' }).catch(async () => {
+      await run('apt-update', 'apt-get', ['update'], { env, title: 'apt-get update' });
+      await run('apt', 'apt-get', install, { env, title: 'apt-get install' });
     });
   } catch (error) {
     throw new BootstrapError(error.message, `apt-get update && apt-get install -y ${wanted.join(' ')}`);
   } finally {
     if (!hadPolicy) rmSync(policy, { force: true });
   }
-  say(`installed ${wanted.join(', ')}`);
+  say(`installed ${wanted.join(', ')} (${duration(Date.now() - began)})`);
 }
 
 function temporalCli() {
@@ -270,14 +327,17 @@ function temporalCli() {
   );
 }
 
+const lock = join(home, 'bootstrap.lock');
+let lockHeld = false;
+
 /** One bootstrap at a time per checkout: a second waits for the first (npm start and npm test side by side). */
 async function withLock(fn) {
-  const lock = join(home, 'bootstrap.lock');
   mkdirSync(home, { recursive: true });
   for (let waited = 0; ; waited += 500) {
     try {
       mkdirSync(lock);
       writeFileSync(join(lock, 'pid'), String(process.pid));
+      lockHeld = true;
       break;
     } catch {
       const holder = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
@@ -297,8 +357,26 @@ async function withLock(fn) {
     return await fn();
   } finally {
     rmSync(lock, { recursive: true, force: true });
+    lockHeld = false;
   }
 }
+
+/**
+ * Ctrl-C or SIGTERM: the running installs are stopped and the lock is
+ * released. A step is stamped only once it has finished, so the next run
+ * does again whatever was cut short.
+ */
+function onSignal(signal) {
+  const running = [...children];
+  for (const child of running) child.kill('SIGTERM');
+  if (lockHeld) rmSync(lock, { recursive: true, force: true });
+  process.stderr.write(
+    `\nbootstrap: ${signal} received; stopped ${running.length} running step(s). Nothing cut short was stamped: the next run does it again.\n`,
+  );
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 async function main() {
   checkNode();
@@ -308,7 +386,7 @@ async function main() {
     await debianPackages();
     temporalCli();
   });
-  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(`ready in ${duration(Date.now() - started)}`);
 }
 
 main().catch((error) => {

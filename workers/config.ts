@@ -106,8 +106,8 @@ export interface Config {
   readonly workerMetricsPort: number;
   /** Address the metrics endpoint listens on (CTPILOT_WORKER_METRICS_HOST; 0.0.0.0 in a container). */
   readonly workerMetricsHost: string;
-  /** Directory or file of policies `npm start` applies. */
-  readonly policies: string;
+  /** CTPILOT_POLICIES: what `npm start` applies; undefined: nothing (the examples are never applied by default). */
+  readonly policies: string | undefined;
   /** The inbound alert endpoint (workers/alert-receiver.ts); port 0 turns it off. */
   readonly alerts: { readonly port: number; readonly token?: string; readonly hmacSecret?: string };
 }
@@ -121,8 +121,9 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
   },
   {
     name: 'CTPILOT_POLICIES',
-    default: 'policies/',
-    description: 'policy directory or file that `npm start` applies',
+    default: '— (none)',
+    description:
+      'policy directory or file that `npm start` applies; unset, it applies none (`npm run demo` or `ctpilot apply` does)',
   },
   {
     name: 'TEMPORAL_ADDRESS',
@@ -446,7 +447,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     workerMetricsPort: port(env, 'CTPILOT_WORKER_METRICS_PORT', 9464),
     workerMetricsHost: nonEmpty(env.CTPILOT_WORKER_METRICS_HOST?.trim()) ?? '127.0.0.1',
-    policies: resolve(root, env.CTPILOT_POLICIES ?? 'policies'),
+    policies: nonEmpty(env.CTPILOT_POLICIES) ? resolve(root, env.CTPILOT_POLICIES as string) : undefined,
     alerts: {
       port: port(env, 'CTPILOT_ALERTS_PORT', 9465),
       token: nonEmpty(env.CTPILOT_ALERTS_TOKEN),

@@ -39,6 +39,14 @@ export class ServiceStartError extends Error {
   }
 }
 
+/** The start was interrupted (Ctrl-C, SIGTERM): what it had launched has been stopped. */
+export class StackStartAborted extends Error {
+  constructor() {
+    super('the start was interrupted; the services it had launched were stopped');
+    this.name = 'StackStartAborted';
+  }
+}
+
 export type ServiceOutcome = 'started' | 'reused' | 'external';
 
 export interface ServiceReport {
@@ -59,13 +67,29 @@ export interface RunningStack {
 export interface StartOptions {
   readonly only?: readonly ServiceName[];
   readonly log?: (line: string) => void;
+  /**
+   * Aborts the start: a service still starting is stopped, one not yet
+   * launched is not launched, and the whole call stops what it started and
+   * rejects with StackStartAborted.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitHealthy(config: Config, service: Service, pid?: number): Promise<boolean> {
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new StackStartAborted();
+}
+
+async function waitHealthy(
+  config: Config,
+  service: Service,
+  pid?: number,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const deadline = Date.now() + service.startTimeoutMs;
   while (Date.now() < deadline) {
+    throwIfAborted(signal);
     if (await service.healthy(config)) return true;
     if (pid !== undefined) {
       const record = readRecord(config.home, service.name);
@@ -90,7 +114,8 @@ async function portFreed(port: number, graceMs: number): Promise<boolean> {
   }
 }
 
-async function ensureService(config: Config, service: Service): Promise<ServiceReport> {
+async function ensureService(config: Config, service: Service, signal?: AbortSignal): Promise<ServiceReport> {
+  throwIfAborted(signal);
   const began = Date.now();
   const report = (outcome: ServiceOutcome, pid?: number): ServiceReport => ({
     name: service.name,
@@ -113,7 +138,7 @@ async function ensureService(config: Config, service: Service): Promise<ServiceR
 
   const previous = readRecord(config.home, service.name);
   if (previous && isAlive(previous)) {
-    if (await waitHealthy(config, service, previous.pid)) {
+    if (await waitHealthy(config, service, previous.pid, signal)) {
       await service.ready?.(config);
       return report('reused', previous.pid);
     }
@@ -130,9 +155,11 @@ async function ensureService(config: Config, service: Service): Promise<ServiceR
   for (const port of service.ports(config)) {
     if (port.port !== 0 && !(await portFreed(port.port, graceMs))) throw new PortInUseError(service, port);
   }
-  const record = launch(config.home, service.name, await service.prepare(config));
+  const spec = await service.prepare(config);
+  throwIfAborted(signal);
+  const record = launch(config.home, service.name, spec);
   try {
-    if (!(await waitHealthy(config, service, record.pid))) {
+    if (!(await waitHealthy(config, service, record.pid, signal))) {
       throw new ServiceStartError(
         service,
         `did not become healthy within ${service.startTimeoutMs / 1000} s`,
@@ -140,6 +167,7 @@ async function ensureService(config: Config, service: Service): Promise<ServiceR
       );
     }
     await service.ready?.(config);
+    throwIfAborted(signal);
   } catch (error) {
     await stopRecorded(config.home, service.name);
     throw error;
@@ -172,7 +200,7 @@ export async function startStack(config: Config, options: StartOptions = {}): Pr
   for (const service of selected) {
     const needs = service.after.map((name) => pending.get(name)).filter((p) => p !== undefined);
     const promise = Promise.all(needs).then(async () => {
-      const report = await ensureService(config, service);
+      const report = await ensureService(config, service, options.signal);
       options.log?.(describe(report));
       return report;
     });
@@ -186,6 +214,10 @@ export async function startStack(config: Config, options: StartOptions = {}): Pr
   };
   // A dependency's failure also rejects its dependants' promises: report it once.
   const failures = [...new Set(settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : [])))];
+  if (options.signal?.aborted) {
+    await stop();
+    throw new StackStartAborted();
+  }
   if (failures.length > 0) {
     await stop();
     throw failures.length === 1

@@ -1,0 +1,29 @@
+// Secrets the local stack generates for itself when none is configured: kept
+// in the home (CTPILOT_HOME, mode 0600), made once, the same on every start.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/** The deploy-hook secret the worker exports as CTPILOT_DEPLOY_HOOK_SECRET when it is unset. */
+export const DEPLOY_HOOK_SECRET_FILE = 'deploy-hook-secret';
+
+/** The secret in `<home>/<name>`, generated on first use; `where` is the file, for messages. */
+export function homeSecret(home: string, name: string): { value: string; where: string } {
+  const file = join(home, name);
+  if (!existsSync(file)) {
+    mkdirSync(home, { recursive: true });
+    try {
+      writeFileSync(file, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process made it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return { value: readFileSync(file, 'utf8').trim(), where: relative(process.cwd(), file) || file };
+}
+
+/** The secret in `<home>/<name>` if one was generated, else undefined. */
+export function existingHomeSecret(home: string, name: string): string | undefined {
+  const file = join(home, name);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
