@@ -7,7 +7,8 @@
 
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { EvaluationInput, EvaluationResult } from '../activities/evaluation.ts';
-import { metrics, recordAuditStep, recordEvaluation } from './metrics.ts';
+import type { DeliveryResult } from '../activities/notify.ts';
+import { metrics, recordAuditStep, recordEvaluation, recordNotification } from './metrics.ts';
 
 /** The policy an activity's input concerns, when it names one (a loaded policy, or a policy name). */
 function policyOf(args: readonly unknown[]): string | undefined {
@@ -49,6 +50,12 @@ export const metricsInterceptor: ActivityInterceptorsFactory = (ctx) => {
               );
             } else if (activity === 'recordAudit') {
               recordAuditStep(input.args[0] as { policy: string; kind: string; outcome: string });
+            } else if (activity === 'sendNotification') {
+              recordNotification(
+                input.args[0] as Parameters<typeof recordNotification>[0],
+                result as DeliveryResult[],
+                (message, fields) => ctx.log.warn(message, fields),
+              );
             }
           });
           return result;

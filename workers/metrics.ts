@@ -10,7 +10,9 @@
 import type { Client } from '@temporalio/client';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EvaluationInput, EvaluationResult } from '../activities/evaluation.ts';
+import type { DeliveryResult } from '../activities/notify.ts';
 import { durationMs } from '../policies/duration.ts';
+import { describeDeliveries } from '../workflows/delivery.ts';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'ctpilot_' });
@@ -87,6 +89,12 @@ export const metrics = {
     name: 'ctpilot_rollbacks_total',
     help: 'Rollback steps recorded in the audit history, by policy and outcome.',
     labelNames: ['policy', 'outcome'] as const,
+    registers: [registry],
+  }),
+  notifications: new Counter({
+    name: 'ctpilot_notifications_total',
+    help: 'Notifications per receiver, by policy, receiver and outcome (delivered, failed, skipped: the receiver is not subscribed to the event).',
+    labelNames: ['policy', 'receiver', 'outcome'] as const,
     registers: [registry],
   }),
   auditWrites: new Counter({
@@ -167,6 +175,34 @@ export function evaluationLagMs(input: EvaluationInput, startedAtMs: number): nu
   if (input.reason !== 'schedule' || input.state.lastEvaluatedAt === null) return undefined;
   const scheduled = Date.parse(input.state.lastEvaluatedAt) + every;
   return Math.max(0, startedAtMs - scheduled);
+}
+
+/**
+ * A notification went out (or did not): counted per receiver, and each
+ * failed delivery is a warning with the receiver and the reason — on the
+ * terminal and in the worker's log — since nothing else would say so.
+ */
+export function recordNotification(
+  input: { notification: { policy: string; event: string; name: string } },
+  results: readonly DeliveryResult[],
+  warn: (message: string, fields: Record<string, unknown>) => void,
+): void {
+  const { policy, event, name } = input.notification;
+  for (const r of results) {
+    const outcome = r.delivered ? 'delivered' : r.skipped ? 'skipped' : 'failed';
+    metrics.notifications.inc({ policy, receiver: r.receiver, outcome });
+  }
+  for (const r of describeDeliveries(results).failed) {
+    warn(`notification not delivered to receiver ${r.receiver}: ${r.error ?? `HTTP ${r.status}`}`, {
+      policy,
+      receiver: r.receiver,
+      event,
+      trigger: name,
+      error: r.error,
+      status: r.status,
+      attempts: r.attempts,
+    });
+  }
 }
 
 export function auditWritten(kind: string): void {

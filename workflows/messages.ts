@@ -11,6 +11,7 @@ import type { Decision } from '../policies/decision.ts';
 import type { RetrainOutcome } from '../policies/lifecycle.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
 import type { PolicyState } from '../policies/state.ts';
+import type { DeliveryFailure } from './delivery.ts';
 
 export type ControllerPhase = 'waiting' | 'evaluating' | 'paused';
 
@@ -31,6 +32,8 @@ export interface ControllerStatus {
   readonly evaluations: number;
   readonly lastDecision: Decision | null;
   readonly lastError: string | null;
+  /** The last notification the controller could not deliver to a receiver (absent in older runs). */
+  readonly lastDeliveryFailure?: DeliveryFailure | null;
   readonly retrain: RunningRetrain | null;
   readonly lastRetrain: RetrainResult | null;
   readonly recentAlerts: readonly ReceivedAlert[];
@@ -102,6 +105,8 @@ export interface RetrainProgress {
     readonly onTimeout: string;
     readonly decision?: ApprovalDecision;
   };
+  /** The last notification this retrain could not deliver (an approval request, a promotion). */
+  readonly lastDeliveryFailure?: DeliveryFailure;
   readonly steps: ReadonlyArray<{
     readonly step: string;
     readonly at: string;

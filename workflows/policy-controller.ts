@@ -28,6 +28,7 @@ import type { Action, Decision } from '../policies/decision.ts';
 import { nextEvaluationAt, promoted, retrainFinished, rolledBack } from '../policies/lifecycle.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
 import { initialState, type PolicyState } from '../policies/state.ts';
+import { type DeliveryFailure, describeDeliveries, firstFailure } from './delivery.ts';
 import {
   type ApplyResult,
   alertSignal,
@@ -89,6 +90,7 @@ export interface ControllerInput {
   readonly lastDecision?: Decision | null;
   /** An inbound alert that arrived just before the hand-over: the new run evaluates at once. */
   readonly wake?: 'alert' | null;
+  readonly lastDeliveryFailure?: DeliveryFailure | null;
 }
 
 /** How long a retrain may run before the controller checks on it (and between checks). */
@@ -123,6 +125,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
   let attempts = input.attempts ?? 0;
   let lastDecision = input.lastDecision ?? null;
   let lastError: string | null = null;
+  let lastDeliveryFailure = input.lastDeliveryFailure ?? null;
   let lastRetrainCheck: number | null = null;
   let phase: ControllerPhase = paused ? 'paused' : 'waiting';
   let alertMatchers: ControllerMemo['alertMatchers'] = [];
@@ -146,6 +149,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     evaluations: state.evaluations,
     lastDecision,
     lastError,
+    lastDeliveryFailure,
     retrain,
     lastRetrain,
     recentAlerts: alerts.slice(-20),
@@ -389,7 +393,8 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     description: string,
   ): Promise<void> {
     if (Object.keys(policy.spec.notify).length === 0) return;
-    await sendNotification({
+    const at = workflowNowIso();
+    const results = await sendNotification({
       receivers: policy.spec.notify,
       notification: {
         event,
@@ -400,9 +405,10 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
         status: 'firing',
         summary,
         description,
-        startsAt: workflowNowIso(),
+        startsAt: at,
       },
     });
+    lastDeliveryFailure = firstFailure(results, { at, event, name: event }) ?? lastDeliveryFailure;
   }
 
   async function notify(decision: Decision, action: Action): Promise<void> {
@@ -426,13 +432,21 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
         labels: { evaluation: String(decision.evaluation) },
       },
     });
+    const delivery = describeDeliveries(results);
+    lastDeliveryFailure =
+      firstFailure(results, { at: decision.at, event, name: action.origin }) ?? lastDeliveryFailure;
     await recordAudit({
       ...auditBase(),
       step: `notify:${decision.evaluation}:${decision.at}:${action.origin}:${action.kind}`,
       kind: 'notification',
-      outcome: results.every((r) => r.delivered || r.skipped) ? 'delivered' : 'failed',
+      outcome: delivery.ok ? 'delivered' : 'failed',
       recordedAt: decision.at,
-      details: { action: action.kind, origin: action.origin, results },
+      details: {
+        summary: `${action.kind} ${action.origin}: ${delivery.summary}`,
+        action: action.kind,
+        origin: action.origin,
+        results,
+      },
     });
   }
 
@@ -516,7 +530,11 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
       kind: 'rollback',
       outcome: move.deploy.ok ? 'rolled-back' : 'rolled-back-hook-failed',
       recordedAt: request.at,
-      details: { ...result, deploy: move.deploy },
+      details: {
+        summary: `${model()} v${result.fromVersion || '?'} → v${result.toVersion} by ${request.by}: ${request.reason}${move.deploy.ok ? '' : ` (deploy hook failed: ${move.deploy.error ?? 'unknown error'})`}`,
+        ...result,
+        deploy: move.deploy,
+      },
     });
     publish();
     return result;
@@ -641,6 +659,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
           lastRetrain,
           attempts,
           lastDecision,
+          lastDeliveryFailure,
           ...(drain && wakeReason === 'alert' && !paused ? { wake: 'alert' as const } : {}),
         });
       }

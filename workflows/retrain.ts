@@ -26,6 +26,7 @@ import type { LoadedPolicy } from '../policies/loader.ts';
 import { renderText } from '../policies/template.ts';
 import { templateValues } from '../policies/template-values.ts';
 import { type CandidateOutcome, judgeAndPromote } from './candidate.ts';
+import { firstFailure } from './delivery.ts';
 import {
   type RetrainPhase,
   type RetrainProgress,
@@ -97,6 +98,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     version?: string;
     shadow?: RetrainProgress['shadow'];
     approval?: RetrainProgress['approval'];
+    lastDeliveryFailure?: RetrainProgress['lastDeliveryFailure'];
     steps: RetrainProgress['steps'][number][];
   } = {
     phase: 'starting',
@@ -354,20 +356,24 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
       record,
       notify: async (event, summary, description) => {
         if (Object.keys(policy.spec.notify).length === 0) return;
-        await steps.sendNotification({
+        const at = workflowNowIso();
+        const name = `retrain-${input.attempt}`;
+        const results = await steps.sendNotification({
           receivers: policy.spec.notify,
           notification: {
             event,
             policy: policy.spec.metadata.name,
             model,
-            name: `retrain-${input.attempt}`,
+            name,
             severity: event === 'failure' ? 'critical' : 'info',
             status: 'firing',
             summary,
             description,
-            startsAt: workflowNowIso(),
+            startsAt: at,
           },
         });
+        progress.lastDeliveryFailure =
+          firstFailure(results, { at, event, name }) ?? progress.lastDeliveryFailure;
       },
     });
   } catch (error) {

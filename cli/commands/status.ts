@@ -167,6 +167,14 @@ export const status: CommandSpec = {
         if (detail) out.push(detail);
       } else row('last decision', style.dim('not evaluated yet'));
       if (s.lastError) row('last error', style.red(s.lastError));
+      const undelivered = [s.lastDeliveryFailure, progress?.lastDeliveryFailure]
+        .filter((f) => f != null)
+        .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+      if (undelivered)
+        row(
+          'notification',
+          `${style.red(`not delivered to ${undelivered.receiver}`)} ${style.dim(relative(undelivered.at, now))}: ${oneLine(undelivered.error, 100)} ${style.dim(`(${undelivered.event} ${undelivered.name}; the worker log has each attempt)`)}`,
+        );
       if (s.retrain) {
         row(
           'retrain',

@@ -55,6 +55,7 @@ describe('alerting rules', { skip: promtool ? false : 'promtool not installed (D
       'CtpilotApprovalStuck',
       'CtpilotRetrainFailed',
       'CtpilotAuditWriteFailures',
+      'CtpilotNotificationsFailing',
     ])
       assert.ok(
         all.some((r) => r.alert === name),

@@ -10,3 +10,9 @@ export function tempDir(t: TestContext, prefix: string): string {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
+
+/** A scratch directory for a whole suite (set up in `before`), removed by `remove()` in `after`. */
+export function tempDirNow(prefix: string): { readonly path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
