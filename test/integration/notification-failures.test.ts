@@ -125,9 +125,10 @@ describe('an undeliverable notification is seen', () => {
     const rows = (await clients.audit.rows({ model: `${name}-model` })).filter(
       (r) => r.kind === 'notification',
     );
-    assert.equal(rows[0]?.outcome, 'failed');
+    assert.ok(rows[0], 'a notification row');
+    assert.equal(rows[0].outcome, 'failed');
     assert.match(
-      String((rows[0]?.details as { summary?: string }).summary),
+      String((rows[0].details as { summary?: string }).summary),
       /alert drop: not delivered to oncall: ECONNREFUSED/,
     );
 
