@@ -22,7 +22,8 @@ export type GuardName =
   | 'cooldown'
   | 'budget'
   | 'noPreviousChampion'
-  | 'rollbackPending';
+  | 'rollbackPending'
+  | 'rollingBack';
 
 export interface Hold {
   readonly guard: GuardName;

@@ -333,7 +333,10 @@ export function evaluate(
   const bakeUntil = state.champion?.bakeUntil ? Date.parse(state.champion.bakeUntil) : undefined;
   const baking = rb !== undefined && bakeUntil !== undefined && nowMs < bakeUntil;
   if (rb && baking) {
-    specs.push({
+    // First: a breach during the bake period is the new champion's. Rolling
+    // it back comes before any retrain, which would train again on the
+    // window that has just failed; see the rollingBack hold below.
+    specs.unshift({
       name: ROLLBACK_ORIGIN,
       when: rb.when,
       for: rb.for,
@@ -422,7 +425,16 @@ export function evaluate(
               detail: `requirement \`${req}\` cannot be decided: ${undeterminedWhy(req, verdicts, names, rr.why)}`,
             });
         }
-        if (t.action === 'retrain') holds.push(...retrainHolds(policy, state, nowMs, retrainBy));
+        if (t.action === 'retrain')
+          holds.push(
+            ...retrainHolds(
+              policy,
+              state,
+              nowMs,
+              retrainBy,
+              rollbackBy !== undefined ? state.champion : undefined,
+            ),
+          );
         else if (t.action === 'rollback') holds.push(...rollbackHolds(state, rollbackBy));
         else holds.push(...alertHolds(policy, nowMs));
 
@@ -481,6 +493,9 @@ export function evaluate(
           }
         }
         const tookOrSimulated = status === 'act' || (status === 'dryRun' && holds.length === 0);
+        // Held by a rollback in this evaluation: the evidence was measured on
+        // the version going away, so persistence starts over on the restored one.
+        if (holds.some((h) => h.guard === 'rollingBack')) ts = { ...ts, streak: 0, window: '' };
         if (kind === 'alert') {
           if (tookOrSimulated) ts = { ...ts, firingSince: ts.firingSince ?? at, lastSentAt: at };
         } else if (tookOrSimulated) {

@@ -1,6 +1,6 @@
 // What may hold an action back, each returned as a Hold with its reason in
-// words. Retrains are held by a retrain in flight, a maintenance window, the
-// cooldown and the budget. Rollbacks are held only by the absence of a
+// words. Retrains are held by a rollback decided in the same evaluation, a
+// retrain in flight, a maintenance window, the cooldown and the budget. Rollbacks are held only by the absence of a
 // version to roll back to, or a rollback already under way: undoing a bad
 // model must not wait for a cooldown.
 
@@ -17,9 +17,17 @@ export function retrainHolds(
   state: PolicyState,
   nowMs: number,
   earlierThisEvaluation: string | undefined,
+  /** The champion this evaluation rolls back (the rollback condition acted first), if any. */
+  rollingBack?: PolicyState['champion'] | undefined,
 ): Hold[] {
   const holds: Hold[] = [];
   const g = policy.guards;
+  if (rollingBack) {
+    holds.push({
+      guard: 'rollingBack',
+      detail: `this evaluation rolls version ${rollingBack.version} back to ${rollingBack.previousVersion ?? 'the previous champion'}; the breach was measured on the version being rolled back, so retraining waits for evidence on the restored champion (persistence starts over)`,
+    });
+  }
   if (earlierThisEvaluation !== undefined) {
     holds.push({
       guard: 'sameEvaluation',

@@ -41,10 +41,24 @@ export function promoted(
   };
 }
 
-/** The champion alias was moved back (automatically or by `ctpilot rollback`). Ends the bake period. */
-export function rolledBack(state: PolicyState, event: { at: string; toVersion: string }): PolicyState {
+/**
+ * The champion alias was moved back (automatically or by `ctpilot rollback`).
+ * Ends the bake period. With the policy, the retrain triggers' persistence
+ * starts over: what they counted was measured on the version that is gone.
+ */
+export function rolledBack(
+  state: PolicyState,
+  event: { at: string; toVersion: string },
+  policy?: Policy,
+): PolicyState {
+  const triggers = { ...state.triggers };
+  for (const [name, t] of Object.entries(policy?.triggers ?? {})) {
+    const counted = triggers[name];
+    if (t.action === 'retrain' && counted) triggers[name] = { ...counted, streak: 0, window: '' };
+  }
   return {
     ...state,
+    triggers,
     rollbackPending: null,
     champion: { version: event.toVersion, previousVersion: null, promotedAt: event.at, bakeUntil: null },
   };

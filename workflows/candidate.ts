@@ -27,6 +27,7 @@ import {
   rejectUpdate,
 } from './messages.ts';
 import { NON_RETRYABLE_ERRORS } from './retry.ts';
+import { said } from './summary.ts';
 import { workflowNowIso, workflowNowMs } from './workflow-time.ts';
 
 const steps = proxyActivities<Activities>({
@@ -105,35 +106,52 @@ async function shadowVerdict(ctx: CandidateContext): Promise<ShadowEvaluation> {
   const look = async (final: boolean): Promise<ShadowEvaluation> => {
     const to = workflowNowIso();
     if (shadow.mode === 'mirror') {
-      return steps.evaluateMirror({
-        comparisons,
-        values: ctx.values,
-        championVersion: ctx.championVersion ?? '',
-        challengerVersion: ctx.version,
-        from: startedAt,
-        to,
-      });
+      return steps.evaluateMirror.executeWithOptions(
+        said(`shadow: compare the mirrored metrics of version ${ctx.version}`),
+        [
+          {
+            comparisons,
+            values: ctx.values,
+            championVersion: ctx.championVersion ?? '',
+            challengerVersion: ctx.version,
+            from: startedAt,
+            to,
+          },
+        ],
+      );
     }
     if (!shadow.endpoint)
       throw new Error('replay mode needs shadow.endpoint, the challenger’s scoring endpoint');
-    await scoring.replayShadowRequests({
-      workflowId: info.workflowId,
-      requestsUri: renderText(shadow.requests?.uri ?? '', ctx.values),
-      endpoint: renderText(shadow.endpoint, { ...ctx.values, version: ctx.version }),
-      fields,
-      batchSize: shadow.batchSize,
-      concurrency: shadow.concurrency,
-      from: startedAt,
-      ...(ctx.championVersion ? { championVersion: ctx.championVersion } : {}),
-    });
-    const evaluation = await steps.evaluateShadow({
-      workflowId: info.workflowId,
-      ...(shadow.labels?.uri ? { labelsUri: renderText(shadow.labels.uri, ctx.values) } : {}),
-      fields,
-      comparisons,
-      minSamples: shadow.minSamples,
-      ...(final ? { report: { ...report, to } } : {}),
-    });
+    await scoring.replayShadowRequests.executeWithOptions(
+      said(`shadow: replay the logged requests to version ${ctx.version}`),
+      [
+        {
+          workflowId: info.workflowId,
+          requestsUri: renderText(shadow.requests?.uri ?? '', ctx.values),
+          endpoint: renderText(shadow.endpoint, { ...ctx.values, version: ctx.version }),
+          fields,
+          batchSize: shadow.batchSize,
+          concurrency: shadow.concurrency,
+          from: startedAt,
+          ...(ctx.championVersion ? { championVersion: ctx.championVersion } : {}),
+        },
+      ],
+    );
+    const evaluation = await steps.evaluateShadow.executeWithOptions(
+      said(
+        `shadow: ${final ? 'final verdict and report' : 'interim verdict'} of version ${ctx.version} against ${ctx.championVersion ? `version ${ctx.championVersion}` : 'no champion'}`,
+      ),
+      [
+        {
+          workflowId: info.workflowId,
+          ...(shadow.labels?.uri ? { labelsUri: renderText(shadow.labels.uri, ctx.values) } : {}),
+          fields,
+          comparisons,
+          minSamples: shadow.minSamples,
+          ...(final ? { report: { ...report, to } } : {}),
+        },
+      ],
+    );
     ctx.progress.shadow = {
       startedAt,
       scored: evaluation.verdict.samples.scored,
@@ -221,12 +239,14 @@ export async function judgeAndPromote(ctx: CandidateContext): Promise<CandidateO
 
   const reject = async (summary: string, extra: Record<string, unknown>): Promise<CandidateOutcome> => {
     ctx.phase('rejected');
-    await steps.rejectChallenger({
-      model: ctx.model,
-      version: ctx.version,
-      challengerAlias: aliases.challenger,
-      reason: summary,
-    });
+    await steps.rejectChallenger.executeWithOptions(said(`reject version ${ctx.version}: ${summary}`), [
+      {
+        model: ctx.model,
+        version: ctx.version,
+        challengerAlias: aliases.challenger,
+        reason: summary,
+      },
+    ]);
     await ctx.record('challenger-rejected', 'challenger.rejected', 'rejected', summary, extra);
     return { outcome: 'rejected', summary, ...(reportUri ? { reportUri } : {}) };
   };
@@ -286,13 +306,20 @@ export async function judgeAndPromote(ctx: CandidateContext): Promise<CandidateO
   }
 
   ctx.phase('promoting');
-  const move = await steps.promoteChallenger({
-    model: ctx.model,
-    version: ctx.version,
-    aliases,
-    ...(promotion.deployHook ? { deployHook: promotion.deployHook } : {}),
-    reason: `retrain ${workflowInfo().workflowId}`,
-  });
+  const move = await steps.promoteChallenger.executeWithOptions(
+    said(
+      `promote version ${ctx.version} of ${ctx.model} to ${aliases.champion}${promotion.deployHook ? ' and call the deploy hook' : ''}`,
+    ),
+    [
+      {
+        model: ctx.model,
+        version: ctx.version,
+        aliases,
+        ...(promotion.deployHook ? { deployHook: promotion.deployHook } : {}),
+        reason: `retrain ${workflowInfo().workflowId}`,
+      },
+    ],
+  );
   const summary = `version ${ctx.version} is the ${aliases.champion} (was ${move.fromVersion ?? 'none'})`;
   await ctx.record('promoted', 'promotion', 'promoted', summary, { ...move });
   if (!move.deploy.ok) {

@@ -52,6 +52,7 @@ import {
 import { retrainWorkflow } from './retrain.ts';
 import { NON_RETRYABLE_ERRORS } from './retry.ts';
 import { CtLastDecision, CtModel, CtPhase, CtPolicy, CtPolicyVersion } from './search-attributes.ts';
+import { said } from './summary.ts';
 import { workflowNowIso, workflowNowMs } from './workflow-time.ts';
 
 const { evaluatePolicy } = proxyActivities<Activities>({
@@ -72,11 +73,17 @@ const local = proxyLocalActivities<Activities>({
 function readsDataWindows(policy: LoadedPolicy): boolean {
   return Object.values(policy.spec.metrics).some((metric) => metric.drift || metric.estimate);
 }
-const { sendNotification, recordAudit, nextRetrainAttempt, rollbackChampion, validatePolicy, retrainState } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '1 minute',
-    retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
-  });
+const {
+  sendNotification,
+  recordAudit: auditActivity,
+  nextRetrainAttempt,
+  rollbackChampion,
+  validatePolicy,
+  retrainState,
+} = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: NON_RETRYABLE_ERRORS },
+});
 
 /** Everything the controller carries from one run to the next (continue-as-new). */
 export interface ControllerInput {
@@ -91,6 +98,13 @@ export interface ControllerInput {
   /** An inbound alert that arrived just before the hand-over: the new run evaluates at once. */
   readonly wake?: 'alert' | null;
   readonly lastDeliveryFailure?: DeliveryFailure | null;
+}
+
+/** An audit append, summarised in the Temporal UI by its kind, outcome and summary. */
+function recordAudit(entry: Parameters<Activities['recordAudit']>[0]): ReturnType<Activities['recordAudit']> {
+  const details = (entry.details ?? {}) as { summary?: unknown };
+  const about = typeof details.summary === 'string' ? ` — ${details.summary}` : '';
+  return auditActivity.executeWithOptions(said(`audit ${entry.kind}: ${entry.outcome}${about}`), [entry]);
 }
 
 /** How long a retrain may run before the controller checks on it (and between checks). */
@@ -394,20 +408,22 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
   ): Promise<void> {
     if (Object.keys(policy.spec.notify).length === 0) return;
     const at = workflowNowIso();
-    const results = await sendNotification({
-      receivers: policy.spec.notify,
-      notification: {
-        event,
-        policy: policy.spec.metadata.name,
-        model: model(),
-        name: event,
-        severity: event === 'failure' ? 'critical' : 'warning',
-        status: 'firing',
-        summary,
-        description,
-        startsAt: at,
+    const results = await sendNotification.executeWithOptions(said(`notify ${event}: ${summary}`), [
+      {
+        receivers: policy.spec.notify,
+        notification: {
+          event,
+          policy: policy.spec.metadata.name,
+          model: model(),
+          name: event,
+          severity: event === 'failure' ? 'critical' : 'warning',
+          status: 'firing',
+          summary,
+          description,
+          startsAt: at,
+        },
       },
-    });
+    ]);
     lastDeliveryFailure = firstFailure(results, { at, event, name: event }) ?? lastDeliveryFailure;
   }
 
@@ -417,21 +433,26 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     );
     if (Object.keys(receivers).length === 0) return;
     const event = action.kind === 'resolve' || action.kind === 'alert' ? 'alert' : action.kind;
-    const results = await sendNotification({
-      receivers,
-      notification: {
-        event,
-        policy: policy.spec.metadata.name,
-        model: model(),
-        name: action.origin,
-        severity: action.severity,
-        status: action.kind === 'resolve' ? 'resolved' : 'firing',
-        summary: decision.summary,
-        description: action.explanation,
-        startsAt: decision.at,
-        labels: { evaluation: String(decision.evaluation) },
-      },
-    });
+    const results = await sendNotification.executeWithOptions(
+      said(`notify ${Object.keys(receivers).join(', ')}: ${action.kind} ${action.origin}`),
+      [
+        {
+          receivers,
+          notification: {
+            event,
+            policy: policy.spec.metadata.name,
+            model: model(),
+            name: action.origin,
+            severity: action.severity,
+            status: action.kind === 'resolve' ? 'resolved' : 'firing',
+            summary: decision.summary,
+            description: action.explanation,
+            startsAt: decision.at,
+            labels: { evaluation: String(decision.evaluation) },
+          },
+        },
+      ],
+    );
     const delivery = describeDeliveries(results);
     lastDeliveryFailure =
       firstFailure(results, { at: decision.at, event, name: action.origin }) ?? lastDeliveryFailure;
@@ -478,6 +499,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       staticSummary: `retrain ${attempt} of ${policy.spec.metadata.name} (trigger ${action.origin})`,
+      staticDetails: action.explanation,
       searchAttributes: { CtPolicy: [policy.spec.metadata.name], CtModel: [model()], CtPhase: ['starting'] },
     });
     retrain = { workflowId, attempt, trigger: action.origin, startedAt: decision.at };
@@ -504,19 +526,26 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
     step: string;
     at: string;
   }): Promise<RollbackResult> {
-    const move = await rollbackChampion({
-      model: model(),
-      championAlias: policy.spec.model.aliases.champion,
-      ...(request.toVersion
-        ? { toVersion: request.toVersion }
-        : state.champion?.previousVersion
-          ? { toVersion: state.champion.previousVersion }
-          : {}),
-      ...(state.champion?.version ? { fromVersion: state.champion.version } : {}),
-      ...(policy.spec.promotion?.deployHook ? { deployHook: policy.spec.promotion.deployHook } : {}),
-      reason: request.reason,
-    });
-    state = rolledBack(state, { at: request.at, toVersion: move.toVersion });
+    const move = await rollbackChampion.executeWithOptions(
+      said(
+        `roll ${model()} back${request.toVersion ? ` to version ${request.toVersion}` : state.champion?.previousVersion ? ` to version ${state.champion.previousVersion}` : ''}: ${request.reason}`,
+      ),
+      [
+        {
+          model: model(),
+          championAlias: policy.spec.model.aliases.champion,
+          ...(request.toVersion
+            ? { toVersion: request.toVersion }
+            : state.champion?.previousVersion
+              ? { toVersion: state.champion.previousVersion }
+              : {}),
+          ...(state.champion?.version ? { fromVersion: state.champion.version } : {}),
+          ...(policy.spec.promotion?.deployHook ? { deployHook: policy.spec.promotion.deployHook } : {}),
+          reason: request.reason,
+        },
+      ],
+    );
+    state = rolledBack(state, { at: request.at, toVersion: move.toVersion }, policy.spec);
     const result: RollbackResult = {
       fromVersion: move.fromVersion ?? '',
       toVersion: move.toVersion,
@@ -611,15 +640,20 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
       await checkOnRetrain(reason === 'requested');
       const evaluate =
         !readsDataWindows(policy) && patched('local-evaluation') ? local.evaluatePolicy : evaluatePolicy;
-      const result = await evaluate({
-        policy,
-        state,
-        at,
-        alerts,
-        workflowId: info.workflowId,
-        workflowRun: info.runId,
-        reason,
-      });
+      const result = await evaluate.executeWithOptions(
+        said(`evaluate #${state.evaluations + 1} (${reason})`),
+        [
+          {
+            policy,
+            state,
+            at,
+            alerts,
+            workflowId: info.workflowId,
+            workflowRun: info.runId,
+            reason,
+          },
+        ],
+      );
       state = result.nextState;
       lastDecision = result.decision;
       alertMatchers = result.alertMatchers;

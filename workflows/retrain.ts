@@ -13,6 +13,7 @@ import {
   getExternalWorkflowHandle,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
@@ -36,6 +37,7 @@ import {
 } from './messages.ts';
 import { NON_RETRYABLE_ERRORS } from './retry.ts';
 import { CtPhase } from './search-attributes.ts';
+import { said } from './summary.ts';
 import { workflowNowIso } from './workflow-time.ts';
 
 export interface RetrainInput {
@@ -106,9 +108,16 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   };
   setHandler(retrainProgressQuery, () => ({ ...progress, steps: [...progress.steps] }));
 
+  // The current details (Temporal UI, User Metadata): where the retrain is
+  // now, and at the end what became of it and why.
+  const details = (text: string) =>
+    setCurrentDetails(
+      `**retrain ${input.attempt} of ${policy.spec.metadata.name}** (trigger ${input.trigger}): ${text}`,
+    );
   const phase = (next: RetrainPhase) => {
     progress.phase = next;
     upsertSearchAttributes([{ key: CtPhase, value: next }]);
+    details(next);
   };
 
   /** Audits one step and keeps it in the progress the query shows. */
@@ -121,20 +130,22 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   ) => {
     const at = workflowNowIso();
     progress.steps.push({ step, at, outcome, detail });
-    await steps.recordAudit({
-      model,
-      policy: policy.spec.metadata.name,
-      policyVersion: policy.hash,
-      workflowId: info.workflowId,
-      workflowRun: info.runId,
-      mlflowRunId: progress.runId,
-      step,
-      kind,
-      outcome,
-      recordedAt: at,
-      inputs: { trigger: input.trigger, attempt: input.attempt },
-      details: { detail, ...extra },
-    });
+    await steps.recordAudit.executeWithOptions(said(`audit ${kind}: ${outcome} — ${detail}`), [
+      {
+        model,
+        policy: policy.spec.metadata.name,
+        policyVersion: policy.hash,
+        workflowId: info.workflowId,
+        workflowRun: info.runId,
+        mlflowRunId: progress.runId,
+        step,
+        kind,
+        outcome,
+        recordedAt: at,
+        inputs: { trigger: input.trigger, attempt: input.attempt },
+        details: { detail, ...extra },
+      },
+    ]);
   };
 
   const finish = async (
@@ -142,16 +153,18 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     summary: string,
     extra: Pick<RetrainResult, 'previousVersion' | 'reportUri'> = {},
   ): Promise<RetrainResult> => {
+    // Outcome and reason first: the Temporal UI shows the start of the result on the workflow's page.
     const result: RetrainResult = {
-      workflowId: info.workflowId,
-      attempt: input.attempt,
       outcome,
       summary,
+      workflowId: info.workflowId,
+      attempt: input.attempt,
       runId: progress.runId,
       version: progress.version,
       ...extra,
       at: workflowNowIso(),
     };
+    details(`${outcome} — ${summary}`);
     try {
       await getExternalWorkflowHandle(input.controllerWorkflowId).signal(retrainFinishedSignal, result);
     } catch (error) {
@@ -165,12 +178,17 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     phase('failed');
     if (progress.runId) {
       // Leave the registry as it was: a version registered from this run and not yet aliased is removed.
-      const { discarded } = await steps.discardCandidate({ model, runId: progress.runId });
+      const { discarded } = await steps.discardCandidate.executeWithOptions(
+        said(`discard any version registered from run ${progress.runId}`),
+        [{ model, runId: progress.runId }],
+      );
       if (discarded.length > 0) extra = { ...extra, discardedVersions: discarded };
-      await steps.tagRun({
-        runId: progress.runId,
-        tags: { 'ctpilot.decision': 'failed', 'ctpilot.reason': summary.slice(0, 5000) },
-      });
+      await steps.tagRun.executeWithOptions(said(`tag run ${progress.runId} failed: ${summary}`), [
+        {
+          runId: progress.runId,
+          tags: { 'ctpilot.decision': 'failed', 'ctpilot.reason': summary.slice(0, 5000) },
+        },
+      ]);
     }
     await record(step, 'retrain.failed', 'failed', summary, extra);
     await finish('failed', summary);
@@ -213,7 +231,12 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   };
   let run: TrainingRunRef;
   try {
-    run = await steps.ensureTrainingRun(request);
+    run = await steps.ensureTrainingRun.executeWithOptions(
+      said(
+        `MLflow run for ${info.workflowId} in experiment ${request.experiment} (found by tag, or created)`,
+      ),
+      [request],
+    );
   } catch (error) {
     return fail('training-request', `could not create the training run: ${(error as Error).message}`);
   }
@@ -236,7 +259,10 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   let finished: FinishedRun;
   try {
     if (launcher.webhook) {
-      await steps.launchWebhookTraining({ webhook: launcher.webhook, run, request });
+      await steps.launchWebhookTraining.executeWithOptions(
+        said(`training: webhook to the training platform for run ${run.runId}`),
+        [{ webhook: launcher.webhook, run, request }],
+      );
     } else {
       const jobs = proxyActivities<TrainingWorkerActivities>({
         taskQueue: trainingTaskQueue(info.taskQueue),
@@ -249,7 +275,14 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
         heartbeatTimeout: '20 seconds',
         retry: { initialInterval: '5 seconds', maximumInterval: '1 minute' },
       });
-      const job = await jobs.runTrainingJob({ runId: run.runId, launcher, parameters });
+      const job = await jobs.runTrainingJob.executeWithOptions(
+        said(
+          launcher.mlflowProject
+            ? `training: mlflow run ${launcher.mlflowProject.uri} -e ${launcher.mlflowProject.entryPoint} --run-id ${run.runId}`
+            : `training: command for run ${run.runId}`,
+        ),
+        [{ runId: run.runId, launcher, parameters }],
+      );
       await record(
         'training-ended',
         'training.ended',
@@ -269,7 +302,10 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
       heartbeatTimeout: '20 seconds',
       retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds' },
     });
-    finished = await follow.awaitTrainingRun({ runId: run.runId });
+    finished = await follow.awaitTrainingRun.executeWithOptions(
+      said(`wait for MLflow run ${run.runId} to end`),
+      [{ runId: run.runId }],
+    );
   } catch (error) {
     if (isTimeout(error)) {
       await steps.killTrainingRun({ runId: run.runId, reason: `no result within ${training.timeout}` });
@@ -286,9 +322,16 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
 
   // ---- offline acceptance gates ------------------------------------------------
   phase('gates');
-  const champion = await steps.versionByAlias({ model, alias: policy.spec.model.aliases.champion });
+  const champion = await steps.versionByAlias.executeWithOptions(
+    said(`the ${policy.spec.model.aliases.champion} of ${model}, for the gates`),
+    [{ model, alias: policy.spec.model.aliases.champion }],
+  );
   const championMetrics = champion?.runId
-    ? (await steps.readRun({ runId: champion.runId })).metrics
+    ? (
+        await steps.readRun.executeWithOptions(said(`metrics of the champion's run ${champion.runId}`), [
+          { runId: champion.runId },
+        ])
+      ).metrics
     : undefined;
   const verdict = checkAcceptance(training.accept, finished.metrics, championMetrics);
   await record('gates', 'gates', verdict.accepted ? 'accepted' : 'rejected', verdict.summary, {
@@ -300,10 +343,12 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   });
   if (!verdict.accepted) {
     phase('rejected');
-    await steps.tagRun({
-      runId: run.runId,
-      tags: { 'ctpilot.decision': 'rejected', 'ctpilot.reason': verdict.summary.slice(0, 5000) },
-    });
+    await steps.tagRun.executeWithOptions(said(`tag run ${run.runId} rejected: ${verdict.summary}`), [
+      {
+        runId: run.runId,
+        tags: { 'ctpilot.decision': 'rejected', 'ctpilot.reason': verdict.summary.slice(0, 5000) },
+      },
+    ]);
     return finish('rejected', verdict.summary);
   }
 
@@ -311,23 +356,30 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
   phase('registering');
   let registered: Awaited<ReturnType<Activities['registerCandidate']>>;
   try {
-    registered = await registration.registerCandidate({
-      model,
-      runId: run.runId,
-      artifactUri: finished.artifactUri,
-      modelPath: training.modelPath,
-      // Results recorded before modelIds existed have none (histories replay them as they were).
-      modelId: finished.modelIds?.[0],
-      alias: policy.spec.model.aliases.challenger,
-      tags: {
-        'ctpilot.policy': policy.spec.metadata.name,
-        'ctpilot.policy_version': policy.hash,
-        'ctpilot.workflow_id': info.workflowId,
-        'ctpilot.trigger': input.trigger,
-        'ctpilot.decision': 'accepted',
-        'ctpilot.gates': verdict.summary.slice(0, 5000),
-      },
-    });
+    registered = await registration.registerCandidate.executeWithOptions(
+      said(
+        `register run ${run.runId} as a version of ${model}, alias ${policy.spec.model.aliases.challenger}`,
+      ),
+      [
+        {
+          model,
+          runId: run.runId,
+          artifactUri: finished.artifactUri,
+          modelPath: training.modelPath,
+          // Results recorded before modelIds existed have none (histories replay them as they were).
+          modelId: finished.modelIds?.[0],
+          alias: policy.spec.model.aliases.challenger,
+          tags: {
+            'ctpilot.policy': policy.spec.metadata.name,
+            'ctpilot.policy_version': policy.hash,
+            'ctpilot.workflow_id': info.workflowId,
+            'ctpilot.trigger': input.trigger,
+            'ctpilot.decision': 'accepted',
+            'ctpilot.gates': verdict.summary.slice(0, 5000),
+          },
+        },
+      ],
+    );
   } catch (error) {
     return fail('registration', `the candidate could not be registered: ${(error as Error).message}`);
   }
@@ -358,20 +410,22 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
         if (Object.keys(policy.spec.notify).length === 0) return;
         const at = workflowNowIso();
         const name = `retrain-${input.attempt}`;
-        const results = await steps.sendNotification({
-          receivers: policy.spec.notify,
-          notification: {
-            event,
-            policy: policy.spec.metadata.name,
-            model,
-            name,
-            severity: event === 'failure' ? 'critical' : 'info',
-            status: 'firing',
-            summary,
-            description,
-            startsAt: at,
+        const results = await steps.sendNotification.executeWithOptions(said(`notify ${event}: ${summary}`), [
+          {
+            receivers: policy.spec.notify,
+            notification: {
+              event,
+              policy: policy.spec.metadata.name,
+              model,
+              name,
+              severity: event === 'failure' ? 'critical' : 'info',
+              status: 'firing',
+              summary,
+              description,
+              startsAt: at,
+            },
           },
-        });
+        ]);
         progress.lastDeliveryFailure =
           firstFailure(results, { at, event, name }) ?? progress.lastDeliveryFailure;
       },

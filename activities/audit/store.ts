@@ -24,6 +24,7 @@ export interface AuditQuery {
   readonly model?: string;
   readonly policy?: string;
   readonly workflowId?: string;
+  readonly kind?: string;
   readonly since?: Date;
   readonly until?: Date;
   readonly limit?: number;
@@ -136,6 +137,7 @@ export class AuditStore {
     if (query.model) add('model = ?', query.model);
     if (query.policy) add('policy = ?', query.policy);
     if (query.workflowId) add('workflow_id = ?', query.workflowId);
+    if (query.kind) add('kind = ?', query.kind);
     if (query.since) add('recorded_at >= ?', query.since);
     if (query.until) add('recorded_at < ?', query.until);
     const limit = query.limit ? `LIMIT ${Math.max(1, Math.floor(query.limit))}` : '';

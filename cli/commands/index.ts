@@ -6,6 +6,7 @@ import { apply } from './apply.ts';
 import { approve } from './approve.ts';
 import { audit } from './audit.ts';
 import { backtest } from './backtest.ts';
+import { demo } from './demo.ts';
 import { diff } from './diff.ts';
 import { evaluate } from './evaluate.ts';
 import { explain } from './explain.ts';
@@ -14,6 +15,7 @@ import { list } from './list.ts';
 import { pause } from './pause.ts';
 import { reject } from './reject.ts';
 import { replay } from './replay.ts';
+import { report } from './report.ts';
 import { resume } from './resume.ts';
 import { rollback } from './rollback.ts';
 import { schema } from './schema.ts';
@@ -36,6 +38,8 @@ export const commands: readonly CommandSpec[] = [
   reject,
   rollback,
   replay,
+  report,
   audit,
   backtest,
+  demo,
 ];

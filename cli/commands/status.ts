@@ -122,6 +122,11 @@ export const status: CommandSpec = {
         model: mlflowModelUrl(config, s.model),
         champion: champion?.version ? mlflowModelUrl(config, s.model, champion.version) : null,
         run: runUrl,
+        // The shadow report is in the artefact store: `ctpilot report` fetches it to a local file.
+        report:
+          s.lastRetrain?.reportUri || progress?.shadow?.reportUri
+            ? `ctpilot report ${name} --retrain ${progress?.shadow?.reportUri && s.retrain ? s.retrain.attempt : s.lastRetrain?.attempt}`
+            : null,
       };
       if (flags.json === true) {
         printJson(io, {
@@ -182,7 +187,7 @@ export const status: CommandSpec = {
         );
         if (progress?.shadow)
           out.push(
-            `    ${style.dim('shadow')} ${progress.shadow.scored} scored, ${progress.shadow.labelled} labelled, ${progress.shadow.failed} failed since ${progress.shadow.startedAt} — ${oneLine(progress.shadow.interim, 100)}${progress.shadow.reportUri ? style.dim(` · report ${progress.shadow.reportUri}`) : ''}`,
+            `    ${style.dim('shadow')} ${progress.shadow.scored} scored, ${progress.shadow.labelled} labelled, ${progress.shadow.failed} failed since ${progress.shadow.startedAt} — ${oneLine(progress.shadow.interim, 100)}${progress.shadow.reportUri ? style.dim(` · report: ctpilot report ${name} --retrain ${s.retrain.attempt}`) : ''}`,
           );
         if (progress?.phase === 'awaiting-approval')
           out.push(

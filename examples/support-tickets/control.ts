@@ -254,6 +254,8 @@ export interface SimulatorOptions {
   readonly accuracyWindow?: number;
   /** Name in request ids, log keys, metrics and the process record (default `st-<random>`). */
   readonly instance?: string;
+  /** Port to listen on (default 0: a free one, reported when ready). */
+  readonly port?: number;
   /** `s3://bucket/prefix/` of the request and label logs (default: defaultLogPrefix); null: no logs. */
   readonly logPrefix?: string | null;
   /** Seconds between log batches (default 2). */
@@ -398,7 +400,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         ? localTargets
         : undefined;
 
-  const args = ['-m', 'support_tickets.simulator', '--model-name', options.modelName, '--port', '0'];
+  const args = [
+    '-m',
+    'support_tickets.simulator',
+    '--model-name',
+    options.modelName,
+    '--port',
+    String(options.port ?? 0),
+  ];
   const flag = (flagName: string, value: string | number | undefined) => {
     if (value !== undefined) args.push(flagName, String(value));
   };
@@ -446,21 +455,80 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const url = ready.url;
-  await call(`${url}/ping`);
-
-  const simulator: Simulator = {
+  await call(`${ready.url}/ping`);
+  return attach(config, {
     instance,
     modelName: options.modelName,
     alias: options.alias ?? 'champion',
+    url: ready.url,
+    pid: record.pid,
+    logPrefix,
+    hookSecret,
+    logFile: record.logFile,
+  });
+}
+
+/**
+ * A simulator started earlier (by another process, e.g. `npm run demo`)
+ * that is still running: found by its process record and ready file in
+ * the home. Undefined when there is none.
+ */
+export function runningSimulator(
+  instance: string,
+  options: { readonly hookSecret: string; readonly env?: NodeJS.ProcessEnv },
+): Simulator | undefined {
+  const config = loadConfig(options.env ?? process.env);
+  const name = `support-tickets-${instance}`;
+  const record = readRecord(config.home, name);
+  const readyFile = join(config.home, 'run', `${name}.ready`);
+  if (!record || !isAlive(record) || !existsSync(readyFile)) return undefined;
+  const ready = JSON.parse(readFileSync(readyFile, 'utf8')) as {
+    url: string;
+    model_name: string;
+    alias: string;
+    log_prefix?: string | null;
+  };
+  return attach(config, {
+    instance,
+    modelName: ready.model_name,
+    alias: ready.alias,
+    url: ready.url,
+    pid: record.pid,
+    logPrefix: ready.log_prefix ?? undefined,
+    hookSecret: options.hookSecret,
+    logFile: record.logFile,
+  });
+}
+
+/** The handle on a running simulator process. */
+function attach(
+  config: Config,
+  at: {
+    instance: string;
+    modelName: string;
+    alias: string;
+    url: string;
+    pid: number;
+    logPrefix: string | undefined;
+    hookSecret: string;
+    logFile: string;
+  },
+): Simulator {
+  const { instance, url, logPrefix, hookSecret } = at;
+  const name = `support-tickets-${instance}`;
+  const readyFile = join(config.home, 'run', `${name}.ready`);
+  return {
+    instance,
+    modelName: at.modelName,
+    alias: at.alias,
     url,
     metricsUrl: `${url}/metrics`,
-    pid: record.pid,
+    pid: at.pid,
     logPrefix,
     requestsPrefix: logPrefix ? `${logPrefix}requests/` : undefined,
     labelsPrefix: logPrefix ? `${logPrefix}labels/` : undefined,
     hookSecret,
-    logFile: record.logFile,
+    logFile: at.logFile,
     async injectDrift(level) {
       await postJson(`${url}/admin/drift`, { level });
     },
@@ -505,5 +573,4 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       rmSync(readyFile, { force: true });
     },
   };
-  return simulator;
 }

@@ -8,11 +8,11 @@ import { ctpilot } from './helpers.ts';
 
 describe('ctpilot explain', () => {
   it('says what is watched, when it retrains and what gates a promotion', async () => {
-    const r = await ctpilot(['explain', 'policies/examples/support-tickets.yaml']);
+    const r = await ctpilot(['explain', 'policies/examples/support-tickets-production.yaml']);
     assert.equal(r.code, 0);
     assert.match(
       r.stdout,
-      /^Policy support-tickets \(owner support-ml\) watches MLflow registered model `support-ticket-classifier`\.\n/,
+      /^Policy support-tickets-production \(owner support-ml\) watches MLflow registered model `support-ticket-classifier`\.\n/,
     );
     assert.match(
       r.stdout,

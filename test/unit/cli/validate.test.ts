@@ -16,7 +16,7 @@ describe('ctpilot validate', () => {
     const r = await ctpilot(['validate', 'policies/examples']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /✓ policies\/examples\/fraud-slo\.yaml {2}fraud-detector {2}sha256:[0-9a-f]{12}/);
-    assert.match(r.stdout, /6 policies valid\n$/);
+    assert.match(r.stdout, /7 policies valid\n$/);
     assert.equal(r.stderr, '');
   });
 
@@ -106,7 +106,7 @@ describe('ctpilot validate', () => {
     assert.equal(r.code, 1);
     assert.doesNotMatch(r.stdout, /fraud-slo/);
     assert.match(r.stdout, /✗ test\/fixtures\/policies\/broken\/for-zero\.yaml {2}1 error/);
-    assert.match(r.stdout, /1 of 7 policies invalid \(1 error\)\n$/);
+    assert.match(r.stdout, /1 of 8 policies invalid \(1 error\)\n$/);
   });
 
   it('a missing file is a usage error (exit 2) with the fix, no stack', async () => {

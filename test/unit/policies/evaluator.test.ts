@@ -373,6 +373,36 @@ describe('rollback during the bake period', () => {
     assert.equal(state.champion?.bakeUntil, null);
   });
 
+  it('a breach that rolls back holds the retrain of the same evaluation, and its persistence starts over', () => {
+    // Retrain for: 3 and rollback for: 2, both met on the third bad evaluation of the bake period.
+    const state = promoted(p.spec, initialState(), { at: iso(T0), version: '8', previousVersion: '7' });
+    const fast = policy(
+      '  t: { when: acc.breached, for: 2, action: retrain }',
+      'promotion:\n  bake: 2h\n  rollback: { when: acc.breached, for: 2 }',
+    );
+    const e = run(fast, [bad, bad], { state });
+    assert.deepEqual(acted(e), [[], ['rollback:promotion.rollback']]);
+    const retrain = e[1]?.decision.actions.find((a) => a.kind === 'retrain');
+    assert.equal(retrain?.status, 'held');
+    assert.deepEqual(
+      retrain?.heldBy.map((h) => h.guard),
+      ['rollingBack'],
+    );
+    assert.match(retrain?.heldBy[0]?.detail ?? '', /rolls version 8 back to 7.*restored champion/);
+    assert.equal(e[1]?.decision.outcome, 'rollback');
+    // The rollback is carried out; the restored champion is measured afresh: two breaches to retrain again.
+    const after = rolledBack(e[1]!.nextState, { at: iso(T0 + minutes(6)), toVersion: '7' }, fast.spec);
+    const next = run(fast, [bad, bad], { state: after, start: T0 + minutes(10) });
+    assert.deepEqual(acted(next), [[], ['retrain:t']]);
+  });
+
+  it('a manual rollback also restarts the retrain triggers’ persistence', () => {
+    const e = run(p, [bad, bad]);
+    assert.equal(e[1]?.nextState.triggers.t?.streak, 2);
+    const after = rolledBack(e[1]!.nextState, { at: iso(T0 + minutes(6)), toVersion: '7' }, p.spec);
+    assert.equal(after.triggers.t?.streak, 0);
+  });
+
   it('after the bake period the rollback condition is not watched', () => {
     const state = promoted(p.spec, initialState(), {
       at: iso(T0 - hours(3)),

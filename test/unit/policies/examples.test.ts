@@ -12,8 +12,8 @@ import { acted, days, example, hours, minutes, root, run, type Short, T0 } from 
 const files = readdirSync(`${root}policies/examples`).filter((f) => f.endsWith('.yaml'));
 
 describe('examples', () => {
-  it('there are six, and every one validates with no warnings', () => {
-    assert.equal(files.length, 6);
+  it('there are seven, and every one validates with no warnings', () => {
+    assert.equal(files.length, 7);
     for (const f of files) {
       const p = example(f);
       assert.match(p.hash, /^sha256:/);
@@ -94,8 +94,8 @@ describe('fraud-slo.yaml: contractual precision/recall SLOs', () => {
   });
 });
 
-describe('support-tickets.yaml: accuracy with delayed labels', () => {
-  const p = example('support-tickets.yaml');
+describe('support-tickets-production.yaml: accuracy with delayed labels', () => {
+  const p = example('support-tickets-production.yaml');
   const fresh = (acc: number, samples: number) => ({
     value: acc,
     samples,
@@ -362,9 +362,9 @@ describe('fleet-ranking.yaml: one template, many models', () => {
   });
 });
 
-describe('support-tickets.yaml: what the controller collects', () => {
+describe('support-tickets-production.yaml: what the controller collects', () => {
   it('renders the value and sample-count queries for the champion version', () => {
-    const [accuracy] = planMeasurements(example('support-tickets.yaml'), T0, { version: '12' });
+    const [accuracy] = planMeasurements(example('support-tickets-production.yaml'), T0, { version: '12' });
     assert.ok(accuracy?.provider === 'prometheus');
     assert.match(accuracy.query, /support_tickets_correct_predictions_total\{model_version="12"\}/);
     assert.equal(
@@ -373,8 +373,47 @@ describe('support-tickets.yaml: what the controller collects', () => {
     );
     // Without a version the request says so instead of querying the wrong series.
     assert.match(
-      planMeasurements(example('support-tickets.yaml'), T0)[0]?.renderError ?? '',
+      planMeasurements(example('support-tickets-production.yaml'), T0)[0]?.renderError ?? '',
       /no value for template variable `version`/,
     );
+  });
+});
+
+describe('support-tickets.yaml: the demo, wired to the example simulator', () => {
+  const p = example('support-tickets.yaml');
+  const labelled = (acc: number, samples = 300) => ({ value: acc, samples });
+
+  it('queries the simulator’s series for the watched version, with its label count', () => {
+    const [accuracy] = planMeasurements(p, T0, { version: '3' });
+    assert.ok(accuracy?.provider === 'prometheus');
+    assert.match(
+      accuracy.query,
+      /support_tickets_correct_predictions_total\{model="support-tickets",model_version="3"\}\[1m\]/,
+    );
+    assert.match(accuracy.samplesQuery ?? '', /support_tickets_labels_total\{model="support-tickets"/);
+  });
+
+  it('retrains after three low evaluations with enough labels, never on a few labels', () => {
+    const low = run(
+      p,
+      Array.from({ length: 3 }, () => ({ accuracy: labelled(0.55) })),
+      { every: 20_000 },
+    );
+    assert.deepEqual(acted(low), [[], [], ['retrain:accuracy-drop']]);
+    const few = run(
+      p,
+      Array.from({ length: 4 }, () => ({ accuracy: labelled(0.55, 40) })),
+      { every: 20_000 },
+    );
+    assert.equal(acted(few).flat().filter((a) => a.startsWith('retrain')).length, 0);
+    assert.equal(few[0]?.decision.metrics[0]?.reason, 'too few samples: 40 < minSamples 100');
+  });
+
+  it('points training, shadow and the deploy hook at the demo simulator', () => {
+    assert.equal(p.spec.training?.parameters.data_uri, 's3://ctpilot/examples/support-tickets/demo/');
+    assert.equal(p.spec.shadow?.endpoint, 'http://127.0.0.1:8780/versions/{{ version }}/invocations');
+    assert.equal(p.spec.shadow?.labels?.uri, 's3://ctpilot/examples/support-tickets/demo/labels/');
+    assert.equal(p.spec.promotion?.deployHook?.url, 'http://127.0.0.1:8780/admin/reload');
+    assert.equal(p.spec.promotion?.approval, 'manual');
   });
 });
