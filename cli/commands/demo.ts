@@ -54,7 +54,10 @@ export const demo: CommandSpec = {
   examples: [
     { command: 'ctpilot demo', description: 'set it up and follow what the controller does (npm run demo)' },
     { command: 'ctpilot demo drift', description: 'the launch: accuracy falls, ctpilot retrains' },
-    { command: 'ctpilot demo up --detach', description: 'set up and return; `ctpilot demo stop` ends the simulator' },
+    {
+      command: 'ctpilot demo up --detach',
+      description: 'set up and return; `ctpilot demo stop` ends the simulator',
+    },
   ],
   async run({ args, flags, io, style }) {
     const action = (args[0] ?? 'up') as (typeof ACTIONS)[number];

@@ -405,7 +405,12 @@ describe('support-tickets.yaml: the demo, wired to the example simulator', () =>
       Array.from({ length: 4 }, () => ({ accuracy: labelled(0.55, 40) })),
       { every: 20_000 },
     );
-    assert.equal(acted(few).flat().filter((a) => a.startsWith('retrain')).length, 0);
+    assert.equal(
+      acted(few)
+        .flat()
+        .filter((a) => a.startsWith('retrain')).length,
+      0,
+    );
     assert.equal(few[0]?.decision.metrics[0]?.reason, 'too few samples: 40 < minSamples 100');
   });
 
