@@ -8,7 +8,11 @@ import { analyseCondition } from './cel/check.ts';
 import type { DocPath, IssueCode, PolicyIssue } from './issues.ts';
 import { formatPath } from './issues.ts';
 import { checkQuery } from './promql.ts';
-import { SHADOW_METRICS_HIGHER_IS_BETTER, SHADOW_METRICS_LOWER_IS_BETTER } from './schema/lifecycle.ts';
+import {
+  REPLAY_METRICS,
+  SHADOW_METRICS_HIGHER_IS_BETTER,
+  SHADOW_METRICS_LOWER_IS_BETTER,
+} from './schema/lifecycle.ts';
 import { type Metric, metric as metricSchema, providerOf } from './schema/metrics.ts';
 import { findSecretRefs, SECRET_FORMS, secretRefProblem } from './secrets.ts';
 import { suggestion } from './suggest.ts';
@@ -309,6 +313,7 @@ export function semanticIssues(parsed: ParsedSource): PolicyIssue[] {
         'e.g. requests: { uri: "s3://logs/{{ model.name }}/requests.jsonl" }',
       );
     }
+    const needLabels: string[] = [];
     if (Array.isArray(shadow.compare)) {
       shadow.compare.forEach((c, i) => {
         const cmp = asObj(c);
@@ -341,7 +346,18 @@ export function semanticIssues(parsed: ParsedSource): PolicyIssue[] {
           );
         }
         const known = [...SHADOW_METRICS_HIGHER_IS_BETTER, ...SHADOW_METRICS_LOWER_IS_BETTER];
-        if (isStr(cmp.metric) && !known.includes(cmp.metric) && cmp.higherIsBetter === undefined) {
+        const replayed = Object.keys(REPLAY_METRICS);
+        if (shadow.mode === 'replay' && isStr(cmp.metric) && !replayed.includes(cmp.metric)) {
+          // Replay scores the logged requests: a metric it cannot compute would leave every shadow inconclusive.
+          at(
+            'bad-value',
+            [...path, 'metric'],
+            `replay mode cannot compute \`${cmp.metric}\` from the replayed requests`,
+            suggestion(cmp.metric, replayed, 'metrics replay computes'),
+          );
+        } else if (shadow.mode === 'replay' && isStr(cmp.metric) && REPLAY_METRICS[cmp.metric]?.needsLabels) {
+          needLabels.push(cmp.metric);
+        } else if (isStr(cmp.metric) && !known.includes(cmp.metric) && cmp.higherIsBetter === undefined) {
           if (shadow.mode === 'replay') {
             at(
               'bad-value',
@@ -359,6 +375,15 @@ export function semanticIssues(parsed: ParsedSource): PolicyIssue[] {
           }
         }
       });
+    }
+    if (needLabels.length > 0 && shadow.labels === undefined) {
+      // Without labels these comparisons can never be decided: every shadow would end inconclusive, every challenger rejected.
+      at(
+        'missing-key',
+        ['shadow', 'labels'],
+        `comparing ${needLabels.map((m) => `\`${m}\``).join(' and ')} needs the labels of the replayed requests: without \`shadow.labels\` the comparison can never be decided, and every challenger would be rejected as inconclusive`,
+        'add labels: { uri: "s3://logs/{{ model.name }}/labels/" } (JSON Lines joined to the requests by id), or compare a label-free metric (agreement, error_rate, latency_p50/p95/p99)',
+      );
     }
   }
 

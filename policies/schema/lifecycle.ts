@@ -141,6 +141,22 @@ export const SHADOW_METRICS_LOWER_IS_BETTER = [
   'error_rate',
 ];
 
+/**
+ * What replay mode computes from the replayed requests (policies/shadow-verdict.ts),
+ * and which of those need the labels that arrive later (`shadow.labels`).
+ */
+export const REPLAY_METRICS: Readonly<Record<string, { readonly needsLabels: boolean }>> = {
+  accuracy: { needsLabels: true },
+  precision: { needsLabels: true },
+  recall: { needsLabels: true },
+  f1: { needsLabels: true },
+  agreement: { needsLabels: false },
+  error_rate: { needsLabels: false },
+  latency_p50: { needsLabels: false },
+  latency_p95: { needsLabels: false },
+  latency_p99: { needsLabels: false },
+};
+
 export const comparison = z
   .strictObject({
     metric: nonEmptyText(

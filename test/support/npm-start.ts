@@ -79,7 +79,9 @@ export async function startNpmStart(
   options.prepare?.(home);
   const [temporal, ui, http, metrics, mlflow, postgres, s3, prometheus] = await freePorts(8);
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !EXTERNAL.includes(k)) env[k] = v;
+  // Neither the test stack's endpoints nor its CTPILOT_* settings (headless UI, ports): a user's own start.
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !EXTERNAL.includes(k) && !k.startsWith('CTPILOT_')) env[k] = v;
   Object.assign(env, {
     CTPILOT_HOME: home,
     CTPILOT_TEMPORAL_PORT: String(temporal),
