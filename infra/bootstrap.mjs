@@ -11,7 +11,7 @@
 //   1. npm dependencies      (npm install when package-lock.json changed)
 //   2. Python venv .venv/    (pip install -r infra/requirements.txt when it changed)
 //   3. S3-compatible server  (versitygw built with `go install`, pinned; moto as fallback)
-//   4. Debian packages       (prometheus, postgresql, prometheus-alertmanager, chromium via apt-get when root; else a hint)
+//   4. Debian packages       (prometheus, postgresql, prometheus-alertmanager, chromium, zsh via apt-get when root; else a hint)
 //   5. Temporal CLI          (TEMPORAL_CLI, then `temporal` on PATH, then the venv's wheel)
 //
 // Steps 2 and 3 run concurrently: both are mostly downloads.
@@ -266,10 +266,12 @@ async function debianPackages() {
   if (!postgresInstalled()) wanted.push('postgresql');
   // Alertmanager: the tests send ctpilot's notifications to a real one.
   if (!onPath('prometheus-alertmanager') && !onPath('alertmanager')) wanted.push('prometheus-alertmanager');
-  // Chromium: the test that renders the backtest report headless and checks the screenshot.
+  // Chromium: the tests that render reports and the Temporal UI headless.
   if (!existsSync('/usr/bin/chromium')) wanted.push('chromium');
+  // zsh: the test that loads ctpilot's zsh completion script.
+  if (!onPath('zsh')) wanted.push('zsh');
   if (wanted.length === 0) {
-    say('Debian packages present (prometheus, postgresql, prometheus-alertmanager, chromium)');
+    say('Debian packages present (prometheus, postgresql, prometheus-alertmanager, chromium, zsh)');
     return;
   }
   if (!isDebianRoot()) {

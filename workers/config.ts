@@ -267,6 +267,19 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
     description: 'HMAC secret for signed alerts (X-Ctpilot-Signature), instead of or beside the token',
   },
   {
+    name: 'CTPILOT_DEPLOY_HOOK_SECRET',
+    default: 'generated into .ctpilot/deploy-hook-secret by `npm start`',
+    description:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference, written as in a policy
+      'a deploy-hook secret policies can name as ${env:CTPILOT_DEPLOY_HOOK_SECRET} (the demo policy does; `npm run demo` gives the example simulator the same)',
+  },
+  {
+    name: 'CTPILOT_DEMO_PORT',
+    default: '8780',
+    description:
+      'port of the demo’s traffic simulator (`npm run demo`); the demo applies its policy with this port',
+  },
+  {
     name: 'CTPILOT_WORKER_METRICS_PORT',
     default: '9464',
     description: "port of the worker's /metrics endpoint (0: off)",

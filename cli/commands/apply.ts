@@ -19,8 +19,14 @@ export const apply: CommandSpec = {
   args: [{ name: 'paths', description: 'policy files or directories', variadic: true }],
   flags: [jsonFlag, { name: 'prune', description: 'stop the controllers of policies not in these files' }],
   examples: [
-    { command: 'ctpilot apply policies/', description: 'apply every policy in a directory' },
-    { command: 'ctpilot apply --prune policies/', description: 'and stop controllers of removed policies' },
+    {
+      command: 'ctpilot apply policies/examples/support-tickets.yaml',
+      description: 'apply every policy in a directory',
+    },
+    {
+      command: 'ctpilot apply --prune my-policies/',
+      description: 'and stop controllers of removed policies',
+    },
   ],
   async run({ args, flags, io, style }) {
     const config = configFrom(io);

@@ -5,6 +5,7 @@ import { EXIT, UserError } from '../lib/errors.ts';
 import { exportEvidence } from '../lib/evidence-export.ts';
 import { printJson } from '../lib/io.ts';
 import { configFrom, parseTime, withClients } from '../lib/services.ts';
+import { renderTable } from '../lib/table.ts';
 
 const ACTIONS = ['log', 'verify', 'export'] as const;
 
@@ -124,13 +125,25 @@ export const audit: CommandSpec = {
         printJson(io, { rows: rows.map(({ content: _content, ...row }) => row) });
         return EXIT.ok;
       }
-      const lines = rows.map(
-        (r) =>
-          `${r.recordedAt}  ${r.model.padEnd(22)} ${r.kind.padEnd(22)} ${r.outcome.padEnd(13)} ${style.dim(r.workflowId)}  ${describeRow(r)}`,
+      if (rows.length === 0) {
+        io.stdout.write(`${style.dim('no rows match')}\n`);
+        return EXIT.ok;
+      }
+      io.stdout.write(
+        renderTable(
+          style,
+          ['RECORDED', 'MODEL', 'KIND', 'OUTCOME', 'WORKFLOW', 'SUMMARY'],
+          rows.map((r) => [
+            r.recordedAt,
+            r.model,
+            r.kind,
+            r.outcome,
+            style.dim(r.workflowId),
+            describeRow(r),
+          ]),
+        ),
       );
-      if (rows.length === 0) lines.push(style.dim('no rows match'));
-      else if (rows.length === limit) lines.push(style.dim(`first ${limit} rows; --limit shows more`));
-      io.stdout.write(`${lines.join('\n')}\n`);
+      if (rows.length === limit) io.stdout.write(`${style.dim(`first ${limit} rows; --limit shows more`)}\n`);
       return EXIT.ok;
     });
   },

@@ -22,6 +22,7 @@ import { modelOf } from '../../activities/evaluation.ts';
 import { durationMs, formatDuration, parseDuration } from '../../policies/duration.ts';
 import { instantiate, isFleetTemplate } from '../../policies/fleet.ts';
 import type { LoadedPolicy } from '../../policies/loader.ts';
+import { scanTemplate } from '../../policies/template.ts';
 import { type CommandSpec, jsonFlag } from '../lib/command.ts';
 import { EXIT, fileError, UserError } from '../lib/errors.ts';
 import { type Io, printJson, type Style } from '../lib/io.ts';
@@ -117,6 +118,11 @@ function text(
   return `${lines.join('\n')}\n`;
 }
 
+/** The policy's metric queries name the watched version (`{{ version }}`). */
+function usesVersion(policy: LoadedPolicy): boolean {
+  return scanTemplate(JSON.stringify(policy.spec.metrics)).placeholders.some((p) => p.name === 'version');
+}
+
 export const backtest: CommandSpec = {
   name: 'backtest',
   summary: 'evaluate a policy over a past period without acting: when it would have alerted or retrained',
@@ -152,14 +158,18 @@ export const backtest: CommandSpec = {
   ],
   examples: [
     {
-      command: 'ctpilot backtest policies/fraud.yaml --from 30d --report backtest.html',
+      command: 'ctpilot backtest policies/examples/fraud-slo.yaml --from 30d --report backtest.html',
       description: 'the last 30 days, with a chart',
     },
     {
-      command: 'ctpilot backtest p.yaml --from 2026-10-01T00:00:00Z --to 2026-10-08T00:00:00Z --step 15m',
+      command:
+        'ctpilot backtest policies/examples/fraud-slo.yaml --from 2026-10-01T00:00:00Z --to 2026-10-08T00:00:00Z --step 15m',
       description: 'one week at a coarser cadence',
     },
-    { command: 'ctpilot backtest p.yaml --from 7d --json | jq .summary.counts', description: 'for scripts' },
+    {
+      command: 'ctpilot backtest policies/examples/fraud-slo.yaml --from 7d --json | jq .summary.counts',
+      description: 'for scripts',
+    },
   ],
   async run({ args, flags, io, style }) {
     if (typeof flags.from !== 'string')
@@ -207,12 +217,31 @@ export const backtest: CommandSpec = {
 
     const config = configFrom(io);
     return withClients(config, async (clients) => {
+      // Queries written for the watched version ({{ version }}) need one: the
+      // one asked for, else the champion the registry names now (said).
+      let version = typeof flags.championVersion === 'string' ? flags.championVersion : undefined;
+      let versionNote: string | undefined;
+      if (version === undefined && usesVersion(policy)) {
+        const alias = policy.spec.model.aliases.champion;
+        const champion = await clients.mlflow.getAlias(modelOf(policy), alias).catch((error: Error) => {
+          throw new UserError(
+            `the policy's queries use {{ version }} and the champion of ${modelOf(policy)} could not be read from MLflow: ${error.message}`,
+            'give the version to backtest: --champion-version <v>',
+          );
+        });
+        if (!champion)
+          throw new UserError(
+            `the policy's queries use {{ version }}, and ${modelOf(policy)} has no \`${alias}\` alias in MLflow to take it from`,
+            'give the version to backtest: --champion-version <v>',
+          );
+        version = champion.version;
+        versionNote = `{{ version }} = ${version}, the current ${alias} of ${modelOf(policy)} (--champion-version picks another)`;
+        if (flags.json !== true) io.stderr.write(`${style.dim(versionNote)}\n`);
+      }
       const options = {
         policy,
         span,
-        values: (typeof flags.championVersion === 'string'
-          ? { version: flags.championVersion }
-          : {}) as Record<string, string>,
+        values: (version !== undefined ? { version } : {}) as Record<string, string>,
         context: {
           model: modelOf(policy),
           aliases: policy.spec.model.aliases,
@@ -259,7 +288,13 @@ export const backtest: CommandSpec = {
         }
       }
       if (flags.json === true)
-        printJson(io, { ...result, summary, ...(reportPath ? { report: reportPath } : {}) });
+        printJson(io, {
+          ...result,
+          summary,
+          ...(version !== undefined ? { championVersion: version } : {}),
+          ...(versionNote ? { notes: [versionNote] } : {}),
+          ...(reportPath ? { report: reportPath } : {}),
+        });
       else io.stdout.write(text(result, summary, style, reportPath));
       return EXIT.ok;
     });

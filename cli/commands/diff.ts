@@ -54,9 +54,9 @@ export const diff: CommandSpec = {
   args: [{ name: 'paths', description: 'policy files or directories', variadic: true }],
   flags: [jsonFlag, { name: 'exitCode', description: 'exit 1 when apply would change something (for CI)' }],
   examples: [
-    { command: 'ctpilot diff policies/', description: 'before applying' },
+    { command: 'ctpilot diff policies/examples/support-tickets.yaml', description: 'before applying' },
     {
-      command: 'ctpilot diff --exit-code policies/',
+      command: 'ctpilot diff --exit-code my-policies/',
       description: 'fail a CI job when policies are not applied',
     },
   ],

@@ -18,7 +18,10 @@ export const explain: CommandSpec = {
   flags: [jsonFlag],
   examples: [
     { command: 'ctpilot explain policies/examples/fraud-slo.yaml', description: 'read a policy aloud' },
-    { command: 'ctpilot explain --json policy.yaml | jq .sections', description: 'the same, as data' },
+    {
+      command: 'ctpilot explain --json policies/examples/support-tickets.yaml | jq .sections',
+      description: 'the same, as data',
+    },
   ],
   async run({ args, flags, io, style }) {
     const [file] = await loadFiles(args.slice(0, 1), io.cwd);

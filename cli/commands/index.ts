@@ -6,6 +6,7 @@ import { apply } from './apply.ts';
 import { approve } from './approve.ts';
 import { audit } from './audit.ts';
 import { backtest } from './backtest.ts';
+import { completion } from './completion.ts';
 import { demo } from './demo.ts';
 import { diff } from './diff.ts';
 import { evaluate } from './evaluate.ts';
@@ -42,4 +43,5 @@ export const commands: readonly CommandSpec[] = [
   audit,
   backtest,
   demo,
+  completion,
 ];

@@ -36,7 +36,7 @@ export const schema: CommandSpec = {
     { command: 'ctpilot schema > policy.schema.json', description: 'save it next to your policies' },
     { command: 'ctpilot schema -o policies/policy.schema.json', description: 'the same, with a file flag' },
     {
-      command: "echo '# yaml-language-server: $schema=./policy.schema.json' | cat - fraud.yaml",
+      command: "echo '# yaml-language-server: $schema=./policy.schema.json' | cat - my-policy.yaml",
       description: 'how a policy file opts in',
     },
   ],

@@ -24,10 +24,13 @@ export const validate: CommandSpec = {
     { name: 'quiet', short: 'q', description: 'print only problems, not the valid files' },
   ],
   examples: [
-    { command: 'ctpilot validate policies/', description: 'every policy in a directory' },
-    { command: 'ctpilot validate fraud.yaml credit.yaml', description: 'some files' },
+    { command: 'ctpilot validate policies/examples/', description: 'every policy in a directory' },
     {
-      command: 'ctpilot validate --json policies/ | jq ".files[] | select(.valid | not)"',
+      command: 'ctpilot validate policies/examples/fraud-slo.yaml policies/examples/credit-age-shift.yaml',
+      description: 'some files',
+    },
+    {
+      command: 'ctpilot validate --json policies/examples/ | jq ".files[] | select(.valid | not)"',
       description: 'machine-readable, for CI',
     },
   ],

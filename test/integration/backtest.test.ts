@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { MlflowClient } from '../../activities/mlflow/client.ts';
 import { ctpilot } from '../unit/cli/helpers.ts';
 import {
   MINUTE,
@@ -182,6 +183,56 @@ triggers:
     const down = await ctpilot(args, { env: { ...env, PROMETHEUS_URL: 'http://127.0.0.1:9' } });
     assert.equal(down.code, 2);
     assert.match(down.stderr, /cannot reach Prometheus at http:\/\/127\.0\.0\.1:9/);
+  });
+
+  it('a policy written for the watched version ({{ version }}) backtests the current champion, or says what to pass', async () => {
+    const mlflow = new MlflowClient({ trackingUri: process.env.MLFLOW_TRACKING_URI! });
+    const model = `fraud-versioned-${Date.now()}`;
+    const file = join(dir, 'versioned.yaml');
+    writeFileSync(
+      file,
+      POLICY.replace('model: { name: fraud-detector }', `model: { name: ${model} }`)
+        .replace(
+          `avg(fraud_precision{model="{{ model.name }}"})`,
+          `avg(fraud_precision{model="fraud-detector",version!="v{{ version }}"})`,
+        )
+        .replace(
+          `fraud_labels_total{model="{{ model.name }}"}`,
+          `fraud_labels_total{model="fraud-detector"}`,
+        ),
+    );
+    const withMlflow = { ...env, MLFLOW_TRACKING_URI: process.env.MLFLOW_TRACKING_URI! };
+    const span = ['--from', iso(recording.incident.from - 30 * MINUTE), '--to', iso(recording.incident.from)];
+    // No champion to take the version from: a usage error that names the flag.
+    const none = await ctpilot(['backtest', file, ...span], { env: withMlflow });
+    assert.equal(none.code, 2);
+    assert.match(
+      none.stderr,
+      new RegExp(`use \\{\\{ version \\}\\}, and ${model} has no \`champion\` alias`),
+    );
+    assert.match(none.stderr, /fix: give the version to backtest: --champion-version <v>/);
+    // With one, it is used and said.
+    await mlflow.ensureRegisteredModel(model);
+    const v = await mlflow.createModelVersion({ name: model, source: 's3://ctpilot/nowhere' });
+    await mlflow.setAlias(model, 'champion', v.version);
+    const ran = await ctpilot(['backtest', file, ...span, '--json'], { env: withMlflow });
+    assert.equal(ran.code, 0, ran.stderr);
+    const out = JSON.parse(ran.stdout) as Json & { championVersion: string; notes: string[] };
+    assert.equal(out.championVersion, v.version);
+    assert.match(
+      out.notes[0] ?? '',
+      new RegExp(`\\{\\{ version \\}\\} = ${v.version}, the current champion`),
+    );
+    assert.ok(out.source.prometheusQueries > 0, 'queries ran');
+    assert.ok(
+      out.steps.every((s) => s.outcome !== 'inconclusive'),
+      'the version was filled in',
+    );
+    // And --champion-version wins.
+    const other = await ctpilot(['backtest', file, ...span, '--json', '--champion-version', '41'], {
+      env: withMlflow,
+    });
+    assert.equal((JSON.parse(other.stdout) as { championVersion: string }).championVersion, '41');
   });
 
   it('writes an HTML report that renders its charts in headless Chromium', {

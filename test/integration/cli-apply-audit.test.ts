@@ -146,6 +146,7 @@ describe('ctpilot apply, diff and audit on the real stack', () => {
     }
     assert.ok(rows.some((r) => r.kind === 'evaluation'));
     const text = await ctpilot(['audit', 'log', '--model', model, '--since', '1h'], { env });
+    assert.match(text.stdout, /^RECORDED +MODEL +KIND +OUTCOME +WORKFLOW +SUMMARY\n/);
     assert.match(text.stdout, new RegExp(`${model} +evaluation`));
     assert.equal((await ctpilot(['audit', 'verify', '--model', model], { env })).code, 0);
 

@@ -119,6 +119,8 @@ describe('npm start, then npm run demo, reach a promoted challenger', () => {
       await page.waitForURL(/retrain%3Asupport-tickets%3A1|retrain:support-tickets:1/);
       await page.getByText('Result').first().waitFor();
       await page.waitForTimeout(1500);
+      // The rendered text, as a person reads the page (textContent would include hidden nodes).
+      // biome-ignore lint/performance/useDomNodeTextContent: what is shown is what is asserted
       const text = await page.innerText('main');
       assert.match(text, /"outcome": "promoted"/, 'the result says the outcome first');
       assert.match(text, /"summary": "version 2 is the champion \(was 1\)"/);
