@@ -19,6 +19,7 @@ const CHROMIUM = '/usr/bin/chromium';
 describe('npm start, then npm run demo, reach a promoted challenger', () => {
   let start: NpmStart;
   let demo: ChildProcess | undefined;
+  let demoExited: Promise<unknown> | undefined;
   let demoOutput = '';
   let env: Record<string, string>;
 
@@ -30,10 +31,9 @@ describe('npm start, then npm run demo, reach a promoted challenger', () => {
   });
 
   after(async () => {
-    if (demo && demo.exitCode === null) {
-      demo.kill('SIGINT');
-      await new Promise((r) => demo?.once('exit', r));
-    }
+    // Ctrl-C to the demo's process group, as a terminal sends it (npm does not pass it on to its child).
+    if (demo && demo.exitCode === null && demo.signalCode === null) process.kill(-demo.pid!, 'SIGINT');
+    await demoExited;
     start.signal('SIGINT');
     await start.exited;
     await start.remove();
@@ -44,7 +44,7 @@ describe('npm start, then npm run demo, reach a promoted challenger', () => {
     for (;;) {
       const hit = demoOutput.split('\n').find((l) => pattern.test(l));
       if (hit) return hit;
-      if (demo?.exitCode !== null || Date.now() > deadline)
+      if (demo?.exitCode !== null || demo.signalCode !== null || Date.now() > deadline)
         throw new Error(`the demo did not print ${pattern} (exit ${demo?.exitCode}):\n${demoOutput}`);
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -54,8 +54,10 @@ describe('npm start, then npm run demo, reach a promoted challenger', () => {
     demo = spawn('npm', ['run', '--silent', 'demo'], {
       cwd: PROJECT_ROOT,
       env,
+      detached: true, // its own process group, like a second terminal
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    demoExited = new Promise((resolve) => demo!.once('close', resolve));
     demo.stdout!.on('data', (c: Buffer) => {
       demoOutput += c.toString('utf8');
     });

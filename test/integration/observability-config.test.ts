@@ -33,7 +33,7 @@ describe('alerting rules', { skip: promtool ? false : 'promtool not installed (D
   it('pass promtool check rules', () => {
     const r = spawnSync(promtool, ['check', 'rules', join(rules, 'ctpilot.rules.yml')], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /SUCCESS: 8 rules found/);
+    assert.match(r.stdout, /SUCCESS: 9 rules found/);
   });
 
   it('fire on the series they are written for (promtool test rules)', () => {
@@ -78,7 +78,7 @@ describe('alerting rules', { skip: promtool ? false : 'promtool not installed (D
       const r = spawnSync(promtool, ['check', 'config', file], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /ctpilot\.rules\.yml/);
-      assert.match(r.stdout, /SUCCESS: 8 rules found/);
+      assert.match(r.stdout, /SUCCESS: 9 rules found/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
