@@ -1,5 +1,7 @@
 // Builds the clients of every outside system from the configuration: the one
 // place the worker, the CLI and the tests get them from.
+import { Checkpointer } from '../activities/audit/checkpoints.ts';
+import { type AuditKeys, loadAuditKeys } from '../activities/audit/keys.ts';
 import { AuditStore } from '../activities/audit/store.ts';
 import type { PrometheusFor } from '../activities/metrics/prometheus.ts';
 import { MlflowClient } from '../activities/mlflow/client.ts';
@@ -18,13 +20,40 @@ export interface Clients {
   readonly store: ObjectStore;
   readonly pool: Pool;
   readonly audit: AuditStore;
+  /** The audit keys: the signer new rows get (when configured) and the public keys to verify with. */
+  readonly auditKeys: AuditKeys;
+  /** Writes the signed checkpoints (workers only). */
+  readonly checkpointer?: Checkpointer;
   readonly secrets: SecretResolver;
   close(): Promise<void>;
 }
 
-export function createClients(config: Config, onIdleDatabaseError?: (error: Error) => void): Clients {
+export interface ClientOptions {
+  /** Write signed checkpoints of the audit heads as rows are appended (the workers). */
+  readonly checkpoints?: boolean;
+  readonly onCheckpointError?: (error: Error, model: string) => void;
+}
+
+export function createClients(
+  config: Config,
+  onIdleDatabaseError?: (error: Error) => void,
+  options: ClientOptions = {},
+): Clients {
   const store = new ObjectStore({ ...config.s3 });
   const pool = createPool(config.postgres.url, { onIdleError: onIdleDatabaseError });
+  const auditKeys = loadAuditKeys(config.audit);
+  const checkpointer = options.checkpoints
+    ? new Checkpointer({
+        store,
+        bucket: config.audit.bucket,
+        signer: auditKeys.signer,
+        everyMs: config.audit.checkpointEveryMs,
+        signedFrom: (model) => audit.firstSigned(model),
+        onError: options.onCheckpointError,
+      })
+    : undefined;
+  // The checkpointer asks the store (declared after it) only once rows are appended.
+  const audit = new AuditStore(pool, auditKeys.signer, checkpointer?.onAppended);
   const prometheus = new PrometheusClient({ ...config.prometheus });
   const secrets = workerSecretResolver();
   const prometheusFor: PrometheusFor = async (endpoint, headers) => {
@@ -44,9 +73,12 @@ export function createClients(config: Config, onIdleDatabaseError?: (error: Erro
     prometheusFor,
     store,
     pool,
-    audit: new AuditStore(pool),
+    audit,
+    auditKeys,
+    ...(checkpointer ? { checkpointer } : {}),
     secrets,
     async close() {
+      await checkpointer?.flush();
       store.destroy();
       await pool.end();
     },

@@ -83,6 +83,27 @@ export interface S3Config {
   readonly forcePathStyle: boolean;
 }
 
+export interface AuditConfig {
+  /**
+   * The Ed25519 signing key, as a reference (`${env:NAME}` or `${file:/path}`,
+   * CTPILOT_AUDIT_SIGNING_KEY); for the local stack, the key `npm start`
+   * generated in the home. Undefined: rows are written unsigned.
+   */
+  readonly signingKey?: string;
+  /** PEM files of public keys rows may be signed with (CTPILOT_AUDIT_PUBLIC_KEYS), beside the signing key's own. */
+  readonly publicKeys: readonly string[];
+  /** The bucket of the signed checkpoints (CTPILOT_AUDIT_BUCKET), created with Object Lock where the store offers it. */
+  readonly bucket: string;
+  /** How often a model's head is checkpointed, at most (CTPILOT_AUDIT_CHECKPOINT_EVERY). */
+  readonly checkpointEveryMs: number;
+  /** How long a checkpoint is locked against deletion (CTPILOT_AUDIT_RETENTION_DAYS). */
+  readonly retentionDays: number;
+}
+
+/** Where `npm start` keeps the local stack's audit key pair. */
+export const LOCAL_AUDIT_KEY = 'audit-signing-key.pem';
+export const LOCAL_AUDIT_PUBLIC_KEY = 'audit-signing-key.pub.pem';
+
 export interface PrometheusConfig {
   readonly external: boolean;
   readonly url: string;
@@ -110,6 +131,7 @@ export interface Config {
   readonly policies: string | undefined;
   /** The inbound alert endpoint (workers/alert-receiver.ts); port 0 turns it off. */
   readonly alerts: { readonly port: number; readonly token?: string; readonly hmacSecret?: string };
+  readonly audit: AuditConfig;
 }
 
 /** Every variable ctpilot reads, with what it does: the README's table and `--help`. */
@@ -278,6 +300,35 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
     default: '8780',
     description:
       'port of the demo’s traffic simulator (`npm run demo`); the demo applies its policy with this port',
+  },
+  {
+    name: 'CTPILOT_AUDIT_SIGNING_KEY',
+    default: 'generated into .ctpilot/audit-signing-key.pem by `npm start`',
+    description:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference, written as the variable takes it
+      'the Ed25519 key (PKCS#8 PEM) the worker signs audit rows and checkpoints with, by reference: ${file:/path.pem} or ${env:NAME}; the database never holds it',
+  },
+  {
+    name: 'CTPILOT_AUDIT_PUBLIC_KEYS',
+    default: 'the signing key’s own (and .ctpilot/audit-signing-key.pub.pem)',
+    description:
+      'comma-separated PEM files of public keys audit rows may be signed with (verifying without the private key; key rotation)',
+  },
+  {
+    name: 'CTPILOT_AUDIT_BUCKET',
+    default: 'ctpilot-audit',
+    description:
+      'bucket of the signed audit checkpoints; created with Object Lock (compliance mode) where the store offers it, else versioning',
+  },
+  {
+    name: 'CTPILOT_AUDIT_CHECKPOINT_EVERY',
+    default: '5m',
+    description: 'how often, at most, a model’s audit head is checkpointed to the artefact store',
+  },
+  {
+    name: 'CTPILOT_AUDIT_RETENTION_DAYS',
+    default: '90',
+    description: 'how long each checkpoint is locked against deletion (Object Lock retention)',
   },
   {
     name: 'CTPILOT_WORKER_METRICS_PORT',
@@ -466,5 +517,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       token: nonEmpty(env.CTPILOT_ALERTS_TOKEN),
       hmacSecret: nonEmpty(env.CTPILOT_ALERTS_HMAC_SECRET),
     },
+    audit: auditFrom(env, home),
+  };
+}
+
+function auditFrom(env: NodeJS.ProcessEnv, home: string): AuditConfig {
+  const given = nonEmpty(env.CTPILOT_AUDIT_SIGNING_KEY?.trim());
+  if (given !== undefined && !/^\$\{(env|file):[^}]+\}$/.test(given)) {
+    throw new ConfigError(
+      'CTPILOT_AUDIT_SIGNING_KEY',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference forms, as the user writes them
+      'give the key by reference, ${env:NAME} or ${file:/absolute/path.pem}, never the key itself',
+    );
+  }
+  const local = join(home, LOCAL_AUDIT_KEY);
+  const every = nonEmpty(env.CTPILOT_AUDIT_CHECKPOINT_EVERY) ?? '5m';
+  const everyMatch = /^(\d+)(s|m|h)$/.exec(every);
+  if (!everyMatch)
+    throw new ConfigError(
+      'CTPILOT_AUDIT_CHECKPOINT_EVERY',
+      `expected a duration such as 5m, got ${JSON.stringify(every)}`,
+    );
+  const retention = Number(nonEmpty(env.CTPILOT_AUDIT_RETENTION_DAYS) ?? '90');
+  if (!Number.isInteger(retention) || retention < 1)
+    throw new ConfigError('CTPILOT_AUDIT_RETENTION_DAYS', 'expected a whole number of days, at least 1');
+  const localPublic = join(home, LOCAL_AUDIT_PUBLIC_KEY);
+  return {
+    ...(given !== undefined
+      ? { signingKey: given }
+      : existsSync(local)
+        ? { signingKey: `\${file:${local}}` }
+        : {}),
+    publicKeys: [
+      ...(nonEmpty(env.CTPILOT_AUDIT_PUBLIC_KEYS) ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+      ...(existsSync(localPublic) ? [localPublic] : []),
+    ],
+    bucket: nonEmpty(env.CTPILOT_AUDIT_BUCKET) ?? 'ctpilot-audit',
+    checkpointEveryMs: Number(everyMatch[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[everyMatch[2] as 's'],
+    retentionDays: retention,
   };
 }

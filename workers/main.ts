@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { ensureLocalAuditKey } from '../activities/audit/keys.ts';
 import { migrate } from '../activities/postgres/migrate.ts';
 import type { StackCheckRecord } from '../activities/stack-check.ts';
 import { isPortFree } from '../infra/stack/ports.ts';
@@ -15,6 +16,7 @@ import { type RunningStack, StackStartAborted, startStack } from '../infra/stack
 import { expandPolicyPaths, readPolicyFile } from '../policies/files.ts';
 import { issueLine } from '../policies/issues.ts';
 import { createAlertReceiver } from './alert-receiver.ts';
+import { AuditSetupError, prepareAudit } from './audit-setup.ts';
 import { createClients } from './clients.ts';
 import { type Config, ConfigError, loadConfig, PROJECT_ROOT } from './config.ts';
 import { DEPLOY_HOOK_SECRET_FILE, homeSecret } from './local-secrets.ts';
@@ -111,7 +113,13 @@ function firstPolicyFile(path: string): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  let config = loadConfig();
+  // The local stack signs its audit history with a key of its own, made once
+  // in the home, unless one is configured (CTPILOT_AUDIT_SIGNING_KEY).
+  if (!config.audit.signingKey) {
+    ensureLocalAuditKey(config.home);
+    config = loadConfig();
+  }
   const logger = createLogger(config.home, 'worker');
   // Said as the user would type it: relative when inside the current directory.
   const inside = relative(process.cwd(), config.home);
@@ -172,8 +180,14 @@ async function main(): Promise<void> {
     throw new StartError((error as Error).message);
   }
 
-  const clients = createClients(config, (error) =>
-    logger.warn({ err: error }, 'idle database connection failed'),
+  const clients = createClients(
+    config,
+    (error) => logger.warn({ err: error }, 'idle database connection failed'),
+    {
+      checkpoints: true,
+      onCheckpointError: (error, model) =>
+        logger.warn({ err: error, model }, 'audit checkpoint not written; the next append tries again'),
+    },
   );
   const closers: Array<() => Promise<unknown>> = [];
   let stopping: Promise<void> | undefined;
@@ -202,6 +216,8 @@ async function main(): Promise<void> {
     const applied = await step(migrate(clients.pool));
     say(`  ✓ database schema ${applied.length > 0 ? `migrated (${applied.join(', ')})` : 'up to date'}`);
     if (config.s3.external) await step(clients.store.ensureBucket());
+    const audit = await step(prepareAudit(config, clients));
+    say(`  ${audit.keyId ? '✓' : '!'} ${audit.line}`);
 
     let workersUp = false;
     const observability = await step(
@@ -315,7 +331,7 @@ main().catch((error: unknown) => {
   if (error instanceof Interrupted) {
     process.exit(SIGNAL_EXIT[error.signal] ?? 1);
   }
-  if (error instanceof StartError || error instanceof ConfigError) {
+  if (error instanceof StartError || error instanceof ConfigError || error instanceof AuditSetupError) {
     process.stderr.write(`\nctpilot: cannot start: ${error.message}\n`);
   } else {
     process.stderr.write(

@@ -16,6 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { migrate } from '../activities/postgres/migrate.ts';
 import { createAlertReceiver } from './alert-receiver.ts';
+import { AuditSetupError, prepareAudit } from './audit-setup.ts';
 import { createClients } from './clients.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -52,8 +53,14 @@ async function main(): Promise<void> {
     .join('+');
   const config = loadConfig();
   const logger = createLogger(config.home, `worker-${role}`);
-  const clients = createClients(config, (error) =>
-    logger.warn({ err: error }, 'idle database connection failed'),
+  const clients = createClients(
+    config,
+    (error) => logger.warn({ err: error }, 'idle database connection failed'),
+    {
+      checkpoints: values.orchestrator === true,
+      onCheckpointError: (error, model) =>
+        logger.warn({ err: error, model }, 'audit checkpoint not written; the next append tries again'),
+    },
   );
   const closers: Array<() => Promise<unknown>> = [];
   const workers: Worker[] = [];
@@ -65,6 +72,9 @@ async function main(): Promise<void> {
     // Every replica may migrate at start: migrations serialise on an advisory lock and are idempotent.
     const applied = await migrate(clients.pool);
     if (applied.length) logger.info({ applied }, 'database migrated');
+    const audit = await prepareAudit(config, clients);
+    if (audit.keyId) logger.info({ keyId: audit.keyId, protection: audit.protection.kind }, audit.line);
+    else logger.warn({ protection: audit.protection.kind }, audit.line);
     const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     closers.push(() => connection.close());
     if (config.temporal.external) {
@@ -144,7 +154,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) process.stderr.write(`ctpilot worker: ${error.message}\n`);
+  if (error instanceof ConfigError || error instanceof AuditSetupError)
+    process.stderr.write(`ctpilot worker: ${error.message}\n`);
   else process.stderr.write(`ctpilot worker: cannot start: ${(error as Error).stack ?? error}\n`);
   process.exit(1);
 });

@@ -11,8 +11,26 @@ import {
   chainHash,
   contentOf,
   GENESIS_HASH,
+  type VerifyOptions,
   verifyChain,
 } from './chain.ts';
+import { type AuditSigner, rowMessage } from './signing.ts';
+
+/**
+ * The largest row content the history takes (1 MiB). A decision that big is
+ * a policy out of bounds; refusing it fails that one evaluation with a
+ * message naming the row, instead of filling PostgreSQL and Temporal.
+ */
+export const MAX_ROW_BYTES = 1024 * 1024;
+
+export class AuditRowTooLargeError extends Error {
+  constructor(entry: AuditEntry, bytes: number) {
+    super(
+      `audit row ${entry.kind} of ${entry.workflowId} step ${entry.step} is ${bytes} bytes, over the limit of ${MAX_ROW_BYTES}: the policy measures too much for one decision (docs/policies.md, "Limits")`,
+    );
+    this.name = 'AuditRowTooLargeError';
+  }
+}
 
 export interface AppendResult {
   readonly row: AuditRow;
@@ -46,10 +64,12 @@ interface DbRow {
   content: string;
   prev_hash: string;
   hash: string;
+  signature: string | null;
+  key_id: string | null;
 }
 
 const COLUMNS =
-  'seq, model, model_seq, recorded_at, policy, policy_version, workflow_id, workflow_run, mlflow_run_id, step, kind, outcome, content, prev_hash, hash';
+  'seq, model, model_seq, recorded_at, policy, policy_version, workflow_id, workflow_run, mlflow_run_id, step, kind, outcome, content, prev_hash, hash, signature, key_id';
 
 function toRow(db: DbRow): AuditRow {
   let parsed: { inputs?: unknown; details?: unknown } = {};
@@ -76,14 +96,32 @@ function toRow(db: DbRow): AuditRow {
     content: db.content,
     prevHash: db.prev_hash,
     hash: db.hash,
+    ...(db.signature !== null ? { signature: db.signature } : {}),
+    ...(db.key_id !== null ? { keyId: db.key_id } : {}),
   };
 }
 
+/** Told of every row appended (not of a retried one found again): the checkpointer hooks in here. */
+export type AppendListener = (row: AuditRow) => void;
+
 export class AuditStore {
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * @param signer signs each new row's hash; without one rows are written
+   *   unsigned (and `audit verify` says so).
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly signer?: AuditSigner,
+    private readonly onAppended?: AppendListener,
+  ) {}
+
+  /** The key new rows are signed with, if any. */
+  get keyId(): string | undefined {
+    return this.signer?.keyId;
+  }
 
   async append(entry: AuditEntry): Promise<AppendResult> {
-    return inTransaction(this.pool, async (client) => {
+    const result = await inTransaction(this.pool, async (client): Promise<AppendResult> => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ctpilot-audit:${entry.model}`]);
       const existing = await client.query<DbRow>(
         `SELECT ${COLUMNS} FROM ctpilot.audit_log WHERE workflow_id = $1 AND step = $2`,
@@ -98,12 +136,14 @@ export class AuditStore {
       const modelSeq = last.rows[0] ? Number(last.rows[0].model_seq) + 1 : 1;
       const prevHash = last.rows[0]?.hash ?? GENESIS_HASH;
       const content = contentOf(entry, modelSeq);
+      if (content.length > MAX_ROW_BYTES) throw new AuditRowTooLargeError(entry, content.length);
       const hash = chainHash(prevHash, content);
+      const signature = this.signer?.sign(rowMessage(hash)) ?? null;
       const inserted = await client.query<DbRow>(
         `INSERT INTO ctpilot.audit_log
            (model, model_seq, recorded_at, policy, policy_version, workflow_id, workflow_run, mlflow_run_id,
-            step, kind, outcome, content, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            step, kind, outcome, content, prev_hash, hash, signature, key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          RETURNING ${COLUMNS}`,
         [
           entry.model,
@@ -120,10 +160,14 @@ export class AuditStore {
           content,
           prevHash,
           hash,
+          signature,
+          signature === null ? null : (this.signer?.keyId ?? null),
         ],
       );
       return { row: toRow(inserted.rows[0]!), duplicate: false };
     });
+    if (!result.duplicate) this.onAppended?.(result.row);
+    return result;
   }
 
   /** Rows matching the query, oldest first. */
@@ -148,6 +192,16 @@ export class AuditStore {
     return result.rows.map(toRow);
   }
 
+  /** The first signed position of a model's chain, or null when no row of it is signed. */
+  async firstSigned(model: string): Promise<number | null> {
+    const result = await this.pool.query<{ first: string | null }>(
+      'SELECT min(model_seq) AS first FROM ctpilot.audit_log WHERE model = $1 AND signature IS NOT NULL',
+      [model],
+    );
+    const first = result.rows[0]?.first;
+    return first === null || first === undefined ? null : Number(first);
+  }
+
   async models(): Promise<string[]> {
     const result = await this.pool.query<{ model: string }>(
       'SELECT DISTINCT model FROM ctpilot.audit_log ORDER BY model',
@@ -155,11 +209,11 @@ export class AuditStore {
     return result.rows.map((r) => r.model);
   }
 
-  /** Verifies one model's chain, or every model's. */
-  async verify(model?: string): Promise<ChainReport[]> {
+  /** Verifies one model's chain, or every model's, from the table alone (anchors.ts adds what is kept elsewhere). */
+  async verify(model?: string, options: VerifyOptions = {}): Promise<ChainReport[]> {
     const models = model ? [model] : await this.models();
     const reports: ChainReport[] = [];
-    for (const name of models) reports.push(verifyChain(name, await this.rows({ model: name })));
+    for (const name of models) reports.push(verifyChain(name, await this.rows({ model: name }), options));
     return reports;
   }
 }

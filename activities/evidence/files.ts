@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { AuditRow } from '../audit/chain.ts';
+import type { Checkpoint } from '../audit/checkpoints.ts';
+import type { AuditSigner } from '../audit/signing.ts';
 import { ObjectNotFoundError, type ObjectStore } from '../s3/client.ts';
 import type { EvidencePack } from './pack.ts';
 
@@ -25,12 +27,25 @@ export interface ManifestEntry {
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
-/** The pack's files, the manifest last (it lists the others). */
+/** What a manifest's signature signs: its exact bytes. */
+export function manifestMessage(manifestBytes: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from('ctpilot-evidence-manifest/v1\n', 'utf8'), Buffer.from(manifestBytes)]);
+}
+
+export interface PackSigning {
+  /** The model's checkpoints, copied in so an auditor can check them with the pack's public key. */
+  readonly checkpoints?: readonly Checkpoint[];
+  /** Signs the manifest when the exporter holds the audit key (the rows are signed by the worker either way). */
+  readonly signer?: AuditSigner;
+}
+
+/** The pack's files, the manifest last (it lists the others), then its signature when there is a key. */
 export function packFiles(
   pack: EvidencePack,
   periodRows: readonly AuditRow[],
   html: string,
   extra: readonly PackFile[] = [],
+  signing: PackSigning = {},
 ): PackFile[] {
   const rows = periodRows.map((r) =>
     JSON.stringify({
@@ -49,6 +64,8 @@ export function packFiles(
       content: r.content,
       prevHash: r.prevHash,
       hash: r.hash,
+      signature: r.signature ?? null,
+      keyId: r.keyId ?? null,
     }),
   );
   const files: PackFile[] = [
@@ -63,6 +80,16 @@ export function packFiles(
       contentType: 'application/x-ndjson',
       bytes: utf8(rows.length ? `${rows.join('\n')}\n` : ''),
     },
+    {
+      name: 'public-keys.json',
+      contentType: 'application/json',
+      bytes: utf8(`${JSON.stringify(pack.verification.anchors?.publicKeys ?? {}, null, 2)}\n`),
+    },
+    {
+      name: 'checkpoints.json',
+      contentType: 'application/json',
+      bytes: utf8(`${JSON.stringify(signing.checkpoints ?? [], null, 2)}\n`),
+    },
     ...extra,
   ];
   const manifest = {
@@ -72,15 +99,23 @@ export function packFiles(
     generatedAt: pack.generatedAt,
     chain: { ok: pack.verification.ok, head: pack.verification.head },
     hashing: 'audit row hash = sha256(prevHash + "\\n" + content), hex; see docs/cli.md',
+    signing:
+      'row signature = Ed25519 over "ctpilot-audit-row/v1\\n" + hash (base64), key in public-keys.json by keyId; check offline with `ctpilot audit verify --pack <dir> --public-key <published key>`',
+    anchors: pack.verification.anchors?.used ?? [],
     files: files.map(
       (f): ManifestEntry => ({ name: f.name, bytes: f.bytes.byteLength, sha256: sha256(f.bytes) }),
     ),
   };
-  files.push({
-    name: 'manifest.json',
-    contentType: 'application/json',
-    bytes: utf8(`${JSON.stringify(manifest, null, 2)}\n`),
-  });
+  const manifestBytes = utf8(`${JSON.stringify(manifest, null, 2)}\n`);
+  files.push({ name: 'manifest.json', contentType: 'application/json', bytes: manifestBytes });
+  if (signing.signer)
+    files.push({
+      name: 'manifest.sig.json',
+      contentType: 'application/json',
+      bytes: utf8(
+        `${JSON.stringify({ keyId: signing.signer.keyId, signature: signing.signer.sign(manifestMessage(manifestBytes)) }, null, 2)}\n`,
+      ),
+    });
   return files;
 }
 

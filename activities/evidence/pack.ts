@@ -43,9 +43,23 @@ export interface PackInput {
   readonly links?: PackLinks;
   /** Where the data came from, for the record (addresses with secrets removed). */
   readonly sources?: Readonly<Record<string, string>>;
+  /** What the chain was checked against outside PostgreSQL (cli/lib/audit-verify.ts), as it said. */
+  readonly anchors?: PackAnchors;
 }
 
-export type Integrity = 'altered' | 'removed-before' | 'reordered';
+/** The anchors a pack was checked against, and the keys its rows are signed with. */
+export interface PackAnchors {
+  /** In words, one line each: "Temporal histories: 14 appends in 3 runs", "checkpoints: …", "signatures: …". */
+  readonly used: readonly string[];
+  /** What could not be checked, and why. */
+  readonly notChecked: readonly string[];
+  /** Public keys (SPKI PEM) by key id: what the rows' signatures verify with. */
+  readonly publicKeys: Readonly<Record<string, string>>;
+  readonly temporalAppends: number;
+  readonly checkpoints: number;
+}
+
+export type Integrity = 'altered' | 'removed-before' | 'reordered' | 'unsigned' | 'unknown-workflow';
 
 export interface RowRef {
   readonly seq: number;
@@ -156,6 +170,9 @@ export interface Verification {
   /** Problems at rows of the period (the rest are elsewhere in the model's chain). */
   readonly problemsInPeriod: number;
   readonly statement: string;
+  /** The signatures: how many rows are signed, by which keys, and whether they were checked. */
+  readonly signatures: ChainReport['signatures'];
+  readonly anchors: PackAnchors | null;
 }
 
 export interface EvidencePack {
@@ -497,12 +514,22 @@ export function buildPack(input: PackInput): EvidencePack {
     problems: input.chain.problems,
     problemsInPeriod,
     statement: input.chain.ok
-      ? `The audit chain of model ${input.model} verifies: all ${input.chain.rows} rows match their hashes and link in order; none was altered, removed or reordered. Head: position ${input.chain.head.modelSeq}, hash ${input.chain.head.hash}.`
-      : `The audit chain of model ${input.model} does NOT verify: ${input.chain.problems.length} problem(s), ${problemsInPeriod} of them at rows of this period. The rows named below were altered, follow removed rows, or are out of order; what this pack says about them cannot be relied on.`,
+      ? `The audit chain of model ${input.model} verifies: all ${input.chain.rows} rows match their hashes and link in order; none was altered, removed or reordered${input.chain.signatures.checked === 'verified' && input.chain.signatures.signed > 0 ? `; ${input.chain.signatures.signed} rows carry signatures that verify with key ${input.chain.signatures.keyIds.join(', ')}` : ''}${input.anchors && input.anchors.used.length > 0 ? `; it agrees with ${input.anchors.used.join('; ')}` : ''}. Head: position ${input.chain.head.modelSeq}, hash ${input.chain.head.hash}.`
+      : `The audit chain of model ${input.model} does NOT verify: ${input.chain.problems.length} problem(s), ${problemsInPeriod} of them at rows of this period. The rows named below were altered, follow removed rows, are out of order, are unsigned or disagree with an anchor; what this pack says about them cannot be relied on.`,
+    signatures: input.chain.signatures,
+    anchors: input.anchors ?? null,
   };
-  notes.push(
-    'Rows removed from the end of a chain leave no trace in it: compare the head above with the head recorded in an earlier pack (a later head must be at a later position).',
-  );
+  if (input.chain.signatures.signed === 0)
+    notes.push(
+      'The rows of this chain are not signed: someone with write access to the database could recompute the whole chain, and only the anchors outside it would show that. Configure CTPILOT_AUDIT_SIGNING_KEY on the workers.',
+    );
+  else if (input.chain.signatures.checked !== 'verified')
+    notes.push('The rows are signed, but no public key was given to check the signatures with.');
+  if (!input.anchors || input.anchors.used.length === 0)
+    notes.push(
+      'Rows removed from the end of a chain leave no trace in it, and no anchor outside the database was checked: compare the head above with the head recorded in an earlier pack (a later head must be at a later position).',
+    );
+  for (const n of input.anchors?.notChecked ?? []) notes.push(`Not checked: ${n}`);
 
   const retrainResults: Record<string, number> = {};
   for (const r of retrains) {

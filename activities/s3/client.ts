@@ -5,13 +5,18 @@
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
+  GetObjectLockConfigurationCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   NoSuchKey,
   NotFound,
+  PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectLockConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 
@@ -40,6 +45,17 @@ export interface ObjectSummary extends ObjectLocation {
 }
 
 /** Thrown when the object does not exist. */
+export interface BucketProtection {
+  readonly kind: 'object-lock' | 'versioning' | 'none';
+  readonly detail: string;
+}
+
+export interface ObjectVersion extends ObjectLocation {
+  readonly versionId?: string;
+  readonly deleteMarker: boolean;
+  readonly lastModified?: Date;
+}
+
 export class ObjectNotFoundError extends Error {
   constructor(readonly location: ObjectLocation) {
     super(`no object at s3://${location.bucket}/${location.key}`);
@@ -266,6 +282,134 @@ export class ObjectStore {
   }
 
   /** Creates the bucket when it does not exist (local servers; on AWS, buckets are usually made by infrastructure code). */
+  /**
+   * A bucket whose objects cannot be deleted or overwritten before their
+   * retention ends: created with Object Lock and a default COMPLIANCE
+   * retention where the store offers it, else with versioning (a deletion
+   * leaves the old version and a delete marker), else plain. Says which.
+   */
+  async ensureProtectedBucket(bucket: string, retentionDays: number): Promise<BucketProtection> {
+    let exists = true;
+    try {
+      await this.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      exists = false;
+    }
+    if (!exists) {
+      try {
+        await this.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+      } catch (error) {
+        const name = (error as { name?: string }).name;
+        if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') {
+          // A store without Object Lock: a plain bucket, versioned below if it can be.
+          await this.s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((again: Error) => {
+            const n = (again as { name?: string }).name;
+            if (n !== 'BucketAlreadyOwnedByYou' && n !== 'BucketAlreadyExists') throw again;
+          });
+        }
+      }
+    }
+    try {
+      await this.s3.send(
+        new PutObjectLockConfigurationCommand({
+          Bucket: bucket,
+          ObjectLockConfiguration: {
+            ObjectLockEnabled: 'Enabled',
+            Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: retentionDays } },
+          },
+        }),
+      );
+    } catch {
+      // No Object Lock on this bucket: versioning is the next best.
+      await this.s3
+        .send(
+          new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+        )
+        .catch(() => {});
+    }
+    return this.protection(bucket);
+  }
+
+  /** What keeps a bucket's objects from being deleted: Object Lock, versioning, or nothing. */
+  async protection(bucket: string): Promise<BucketProtection> {
+    try {
+      const lock = await this.s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+      const rule = lock.ObjectLockConfiguration?.Rule?.DefaultRetention;
+      if (lock.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled')
+        return {
+          kind: 'object-lock',
+          detail: rule
+            ? `Object Lock, ${rule.Mode} retention ${rule.Days ?? rule.Years} ${rule.Days ? 'days' : 'years'}`
+            : 'Object Lock',
+        };
+    } catch {
+      // not configured, or not supported
+    }
+    try {
+      const versioning = await this.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+      if (versioning.Status === 'Enabled')
+        return { kind: 'versioning', detail: 'versioning (deletions keep the old version)' };
+    } catch {
+      // not supported
+    }
+    return { kind: 'none', detail: 'no Object Lock or versioning: a deleted object is gone' };
+  }
+
+  /** Every version of every object under the prefix, delete markers included (a versioned bucket). */
+  async *listVersions(prefix: string, bucket = this.bucket): AsyncGenerator<ObjectVersion> {
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    for (;;) {
+      const page = await this.s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionMarker,
+        }),
+      );
+      for (const v of page.Versions ?? [])
+        if (v.Key)
+          yield {
+            bucket,
+            key: v.Key,
+            versionId: v.VersionId,
+            deleteMarker: false,
+            lastModified: v.LastModified,
+          };
+      for (const m of page.DeleteMarkers ?? [])
+        if (m.Key)
+          yield {
+            bucket,
+            key: m.Key,
+            versionId: m.VersionId,
+            deleteMarker: true,
+            lastModified: m.LastModified,
+          };
+      if (!page.IsTruncated) return;
+      keyMarker = page.NextKeyMarker;
+      versionMarker = page.NextVersionIdMarker;
+    }
+  }
+
+  /** One version of an object (or the current one without a version id). */
+  async getVersion(location: ObjectLocation, versionId?: string): Promise<Uint8Array> {
+    try {
+      const answer = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: location.bucket,
+          Key: location.key,
+          ...(versionId ? { VersionId: versionId } : {}),
+        }),
+      );
+      return answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(location);
+      throw error;
+    }
+  }
+
   async ensureBucket(bucket = this.bucket): Promise<void> {
     try {
       await this.s3.send(new HeadBucketCommand({ Bucket: bucket }));

@@ -1,10 +1,14 @@
 // ctpilot audit log|verify|export: the audit history, read straight from PostgreSQL.
+
+import { resolve } from 'node:path';
 import type { AuditRow } from '../../activities/audit/chain.ts';
+import { type AuditVerification, verifyAudit } from '../lib/audit-verify.ts';
 import { type CommandSpec, jsonFlag } from '../lib/command.ts';
 import { EXIT, UserError } from '../lib/errors.ts';
 import { exportEvidence } from '../lib/evidence-export.ts';
-import { printJson } from '../lib/io.ts';
-import { configFrom, parseTime, withClients } from '../lib/services.ts';
+import { printJson, type Style } from '../lib/io.ts';
+import { verifyPack } from '../lib/pack-verify.ts';
+import { configFrom, connectTemporal, parseTime, withClients } from '../lib/services.ts';
 import { renderTable } from '../lib/table.ts';
 
 const ACTIONS = ['log', 'verify', 'export'] as const;
@@ -18,6 +22,59 @@ function describeRow(row: AuditRow): string {
         ? details.detail
         : '';
   return text.split('\n')[0]!.slice(0, 160);
+}
+
+function verificationText(result: AuditVerification, unread: readonly string[], style: Style): string {
+  const lines: string[] = [];
+  for (const m of result.models) {
+    const r = m.report;
+    const sig = r.signatures;
+    const signing =
+      sig.signed === 0
+        ? 'unsigned'
+        : `${sig.signed} signed${sig.unsignedBefore ? `, ${sig.unsignedBefore} from before signing` : ''}, key ${sig.keyIds.join(', ')}`;
+    const anchors = `anchors: ${m.anchors.temporal} Temporal, ${m.anchors.checkpoints} checkpoint(s)`;
+    if (r.ok)
+      lines.push(
+        `${style.green('✓')} ${m.model}  ${r.rows} rows (${signing}), head ${r.head.modelSeq} ${r.head.hash.slice(0, 16)}…; ${anchors}`,
+      );
+    else
+      lines.push(
+        `${style.red('✗')} ${m.model}  ${r.rows} rows (${signing}); ${anchors}\n${r.problems.map((p) => `    ${style.red(p.kind)}: ${p.message}`).join('\n')}`,
+      );
+  }
+  if (result.models.length === 0)
+    lines.push(style.dim('the audit history is empty, and no anchor expects a chain'));
+  const a = result.anchors;
+  lines.push(
+    style.dim(
+      `checked against: ${
+        [
+          a.keys.checked ? `signatures (key ${a.keys.keyIds.join(', ')})` : null,
+          a.temporal.checked
+            ? `Temporal histories (${a.temporal.runs} runs, ${a.temporal.appends} appends${a.temporal.retentionDays !== null ? `; retention ${a.temporal.retentionDays} d` : ''})`
+            : null,
+          a.checkpoints.checked
+            ? `checkpoints in s3://${a.checkpoints.bucket} (${a.checkpoints.count}; ${a.checkpoints.protection.detail})`
+            : null,
+        ]
+          .filter(Boolean)
+          .join('; ') || 'the table alone'
+      }`,
+    ),
+  );
+  if (!a.keys.checked) lines.push(style.yellow(`not checked: signatures — ${a.keys.why}`));
+  for (const u of unread) lines.push(style.red(`not checked: ${u}`));
+  for (const w of result.warnings) lines.push(style.yellow(`warning: ${w}`));
+  const broken = result.models.filter((m) => !m.report.ok).length;
+  lines.push(
+    broken === 0 && unread.length === 0
+      ? style.green(`${result.models.length} chain(s) verified`)
+      : broken > 0
+        ? style.red(`${broken} of ${result.models.length} chain(s) broken`)
+        : style.red('not verified: an anchor could not be read'),
+  );
+  return `${lines.join('\n')}\n`;
 }
 
 export const audit: CommandSpec = {
@@ -59,6 +116,25 @@ export const audit: CommandSpec = {
     },
     { name: 'pdf', description: 'also print the summary to PDF with headless Chromium (export)' },
     {
+      name: 'pack',
+      valueName: 'dir',
+      description: 'verify: check an exported evidence pack offline (no services needed)',
+    },
+    {
+      name: 'publicKey',
+      valueName: 'file',
+      description: 'verify --pack: the published public key (PEM) to check signatures with',
+    },
+    {
+      name: 'noTemporal',
+      description:
+        'verify: do not compare with the heads in the Temporal histories (when Temporal is not reachable)',
+    },
+    {
+      name: 'noCheckpoints',
+      description: 'verify: do not compare with the signed checkpoints in the artefact store',
+    },
+    {
       name: 'by',
       valueName: 'name',
       description: 'who exports, recorded in the pack (export; default $USER)',
@@ -86,30 +162,59 @@ export const audit: CommandSpec = {
       );
     }
     if (action === 'export') return exportEvidence({ args, flags, io, style });
+    if (action === 'verify' && typeof flags.pack === 'string') {
+      // Offline: the pack's files and a public key, nothing else.
+      const check = await verifyPack(
+        resolve(io.cwd, flags.pack),
+        typeof flags.publicKey === 'string' ? resolve(io.cwd, flags.publicKey) : undefined,
+      );
+      if (flags.json === true) printJson(io, check);
+      else
+        io.stdout.write(
+          `${check.ok ? style.green(`✓ evidence pack ${flags.pack} verifies`) : style.red(`✗ evidence pack ${flags.pack} does not verify`)}\n${check.problems.map((p) => `    ${style.red(p)}`).join('\n')}${check.problems.length ? '\n' : ''}${style.dim(`  checked: ${check.checked.join('; ')}\n  key: ${check.keyIds.join(', ') || 'none'} from ${check.keySource}`)}\n`,
+        );
+      return check.ok ? EXIT.ok : EXIT.failed;
+    }
     const config = configFrom(io);
     const model = typeof flags.model === 'string' ? flags.model : undefined;
     return withClients(config, async (clients) => {
       if (action === 'verify') {
-        const reports = await clients.audit.verify(model);
-        const broken = reports.filter((r) => !r.ok);
-        if (flags.json === true) printJson(io, { ok: broken.length === 0, models: reports });
+        let temporal: Awaited<ReturnType<typeof connectTemporal>> | undefined;
+        let temporalWhyNot: string | undefined;
+        if (flags.temporal === false) temporalWhyNot = '--no-temporal';
         else {
-          const lines = reports.map((r) =>
-            r.ok
-              ? `${style.green('✓')} ${r.model}  ${r.rows} rows, head ${r.head.hash.slice(0, 16)}…`
-              : `${style.red('✗')} ${r.model}\n${r.problems.map((p) => `    ${style.red(p.kind)}: ${p.message}`).join('\n')}`,
-          );
-          if (reports.length === 0)
-            lines.push(style.dim(model ? `no audit rows for model ${model}` : 'the audit history is empty'));
-          else
-            lines.push(
-              broken.length === 0
-                ? style.green(`${reports.length} chain(s) verified`)
-                : style.red(`${broken.length} of ${reports.length} chain(s) broken`),
-            );
-          io.stdout.write(`${lines.join('\n')}\n`);
+          try {
+            temporal = await connectTemporal(config);
+          } catch (error) {
+            temporalWhyNot = (error as Error).message;
+          }
         }
-        return broken.length === 0 ? EXIT.ok : EXIT.failed;
+        let result: AuditVerification;
+        try {
+          result = await verifyAudit({
+            config,
+            clients,
+            ...(temporal ? { temporal: temporal.client } : {}),
+            ...(temporalWhyNot ? { temporalWhyNot } : {}),
+            ...(model ? { model } : {}),
+            checkpoints: flags.checkpoints !== false,
+          });
+        } finally {
+          await temporal?.close();
+        }
+        // An anchor that could not be read (and was not turned off) is not a pass.
+        const unread = [
+          ...(!result.anchors.temporal.checked && flags.temporal !== false
+            ? [`Temporal: ${result.anchors.temporal.why}`]
+            : []),
+          ...(!result.anchors.checkpoints.checked && flags.checkpoints !== false
+            ? [`checkpoints: ${result.anchors.checkpoints.why}`]
+            : []),
+        ];
+        const ok = result.ok && unread.length === 0;
+        if (flags.json === true) printJson(io, { ...result, ok, unread });
+        else io.stdout.write(verificationText(result, unread, style));
+        return ok ? EXIT.ok : EXIT.failed;
       }
       const limit = Number(flags.limit ?? 200);
       if (!Number.isInteger(limit) || limit < 1)

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { verifyChain } from '../../activities/audit/chain.ts';
+import { readCheckpoints } from '../../activities/audit/checkpoints.ts';
 import type { Cadence } from '../../activities/evidence/coverage.ts';
 import {
   findBrowser,
@@ -18,13 +19,14 @@ import {
   writeToS3,
 } from '../../activities/evidence/files.ts';
 import { renderHtml } from '../../activities/evidence/html.ts';
-import { buildPack } from '../../activities/evidence/pack.ts';
+import { buildPack, type PackAnchors } from '../../activities/evidence/pack.ts';
 import { MlflowError } from '../../activities/mlflow/errors.ts';
 import { parseDuration } from '../../policies/duration.ts';
 import type { Clients } from '../../workers/clients.ts';
 import type { Config } from '../../workers/config.ts';
 import { loadPolicySet } from '../../workers/policy-sync.ts';
 import { CtModel } from '../../workflows/search-attributes.ts';
+import { type AuditVerification, verifyAudit } from './audit-verify.ts';
 import type { CommandContext } from './command.ts';
 import { currentPolicy, mapLimit, withTemporal } from './controllers.ts';
 import { EXIT, UserError } from './errors.ts';
@@ -32,7 +34,7 @@ import { printJson } from './io.ts';
 import { mlflowModelUrl, mlflowRunUrl, temporalWorkflowUrl } from './links.ts';
 import { operator } from './operator.ts';
 import { expandArgs } from './policy-files.ts';
-import { configFrom, parseTime, withClients } from './services.ts';
+import { configFrom, connectTemporal, parseTime, withClients } from './services.ts';
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
@@ -136,7 +138,55 @@ export async function exportEvidence({ flags, io, style }: CommandContext): Prom
         `the audit history has no rows of model ${model}`,
         'check the name with `ctpilot audit log` or `ctpilot list`; the model is the MLflow registered model',
       );
-    const chain = verifyChain(model, rows);
+    // The same verification as `audit verify`: signatures, and the anchors outside PostgreSQL.
+    let temporal: Awaited<ReturnType<typeof connectTemporal>> | undefined;
+    let temporalWhyNot: string | undefined;
+    try {
+      temporal = await connectTemporal(config);
+    } catch (error) {
+      temporalWhyNot = (error as Error).message;
+    }
+    let verified: AuditVerification;
+    try {
+      verified = await verifyAudit({
+        config,
+        clients,
+        model,
+        checkpoints: true,
+        ...(temporal ? { temporal: temporal.client } : {}),
+        ...(temporalWhyNot ? { temporalWhyNot } : {}),
+      });
+    } finally {
+      await temporal?.close();
+    }
+    const mine = verified.models.find((m) => m.model === model);
+    const chain = mine?.report ?? verifyChain(model, rows);
+    const a = verified.anchors;
+    const anchors: PackAnchors = {
+      used: [
+        ...(a.keys.checked ? [`signatures by key ${a.keys.keyIds.join(', ')}`] : []),
+        ...(a.temporal.checked
+          ? [`the Temporal histories (${mine?.anchors.temporal ?? 0} appends recorded)`]
+          : []),
+        ...(a.checkpoints.checked
+          ? [
+              `${mine?.anchors.checkpoints ?? 0} signed checkpoint(s) in s3://${a.checkpoints.bucket} (${a.checkpoints.protection.detail})`,
+            ]
+          : []),
+      ],
+      notChecked: [
+        ...(a.keys.checked ? [] : [`signatures — ${a.keys.why}`]),
+        ...(a.temporal.checked ? [] : [`the Temporal histories — ${a.temporal.why}`]),
+        ...(a.checkpoints.checked ? [] : [`checkpoints — ${a.checkpoints.why}`]),
+        ...verified.warnings,
+      ],
+      publicKeys: Object.fromEntries(clients.auditKeys.verifier?.keys ?? []),
+      temporalAppends: mine?.anchors.temporal ?? 0,
+      checkpoints: mine?.anchors.checkpoints ?? 0,
+    };
+    const checkpoints = (
+      await readCheckpoints(clients.store, config.audit.bucket, model).catch(() => undefined)
+    )?.checkpoints.map((c) => c.checkpoint);
 
     const cadences = await controllerCadences(config, model, notes);
     if (typeof flags.policies === 'string') {
@@ -167,6 +217,7 @@ export async function exportEvidence({ flags, io, style }: CommandContext): Prom
       generatedBy: by,
       rows,
       chain,
+      anchors,
       cadences,
       sources: {
         'audit history': redact(config.postgres.url),
@@ -207,7 +258,10 @@ export async function exportEvidence({ flags, io, style }: CommandContext): Prom
       const at = Date.parse(r.recordedAt);
       return at >= from.getTime() && at < to.getTime();
     });
-    const files = packFiles(withNotes, periodRows, html, extra);
+    const files = packFiles(withNotes, periodRows, html, extra, {
+      ...(checkpoints ? { checkpoints } : {}),
+      ...(clients.auditKeys.signer ? { signer: clients.auditKeys.signer } : {}),
+    });
     let written: string[];
     try {
       written = toS3

@@ -10,6 +10,7 @@ import { freePorts } from '../../infra/stack/ports.ts';
 import { isAlive, readRecord } from '../../infra/stack/processes.ts';
 import type { ServiceName } from '../../infra/stack/service.ts';
 import { startStack, stopStack } from '../../infra/stack/stack.ts';
+import { ensureLocalAuditKey } from '../../activities/audit/keys.ts';
 import { type Config, loadConfig } from '../../workers/config.ts';
 
 /** The variables that point at the shared test stack's services. */
@@ -56,6 +57,7 @@ export async function startScratchStack(
     CTPILOT_MLFLOW_PORT: String(mlflow),
     CTPILOT_WORKER_METRICS_PORT: '0',
   };
+  ensureLocalAuditKey(home);
   const config = loadConfig({ ...base, ...stackEnv });
   await startStack(config, { only: services, log: options.log });
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../infra/stack/ports.ts';
 import { startStack } from '../../infra/stack/stack.ts';
+import { ensureLocalAuditKey } from '../../activities/audit/keys.ts';
 import { loadConfig } from '../../workers/config.ts';
 
 export interface TestStack {
@@ -30,6 +31,8 @@ export async function startTestStack(): Promise<TestStack> {
     CTPILOT_PROMETHEUS_PORT: String(prometheus),
     CTPILOT_WORKER_METRICS_PORT: '0',
   };
+  // Tests sign their audit rows like the local stack does: a key made in the scratch home.
+  ensureLocalAuditKey(home);
   const config = loadConfig({ ...process.env, ...stackEnv });
   const began = Date.now();
   process.stdout.write(`test stack: starting services in ${home}\n`);

@@ -40,8 +40,10 @@ export const s3: Service = {
     }
     const dataDir = join(config.home, 's3', 'data');
     const metaDir = join(config.home, 's3', 'meta');
+    const versionsDir = join(config.home, 's3', 'versions');
     mkdirSync(dataDir, { recursive: true });
     mkdirSync(metaDir, { recursive: true });
+    mkdirSync(versionsDir, { recursive: true });
     return {
       command: join(config.venvBin, 'versitygw'),
       args: [
@@ -56,6 +58,9 @@ export const s3: Service = {
         // Metadata in side files rather than extended attributes: works on any filesystem.
         '--sidecar',
         metaDir,
+        // Versioning, and with it Object Lock, for the audit checkpoints' bucket.
+        '--versioning-dir',
+        versionsDir,
         dataDir,
       ],
       env: { ROOT_ACCESS_KEY_ID: config.s3.accessKeyId, ROOT_SECRET_ACCESS_KEY: config.s3.secretAccessKey },
