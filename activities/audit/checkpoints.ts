@@ -145,7 +145,11 @@ export interface CheckpointListing {
   readonly checkpoints: readonly StoredCheckpoint[];
   /** Objects under the prefix that are not checkpoints (edited, or foreign). */
   readonly unreadable: readonly string[];
+  /** The bucket does not exist: no worker has written a checkpoint there. */
+  readonly missingBucket: boolean;
 }
+
+const noBucket = (error: unknown) => (error as { name?: string }).name === 'NoSuchBucket';
 
 /** Every checkpoint in the bucket (of one model, or all), deleted ones included where the bucket keeps versions. */
 export async function readCheckpoints(
@@ -157,8 +161,14 @@ export async function readCheckpoints(
   const versions: { key: string; versionId?: string; deleteMarker: boolean }[] = [];
   try {
     for await (const v of store.listVersions(prefix, bucket)) versions.push(v);
-  } catch {
-    for await (const o of store.list(prefix, bucket)) versions.push({ key: o.key, deleteMarker: false });
+  } catch (error) {
+    if (noBucket(error)) return { bucket, checkpoints: [], unreadable: [], missingBucket: true };
+    try {
+      for await (const o of store.list(prefix, bucket)) versions.push({ key: o.key, deleteMarker: false });
+    } catch (again) {
+      if (noBucket(again)) return { bucket, checkpoints: [], unreadable: [], missingBucket: true };
+      throw again;
+    }
   }
   const deletedKeys = new Set(versions.filter((v) => v.deleteMarker).map((v) => v.key));
   const checkpoints: StoredCheckpoint[] = [];
@@ -180,5 +190,5 @@ export async function readCheckpoints(
       unreadable.push(v.key);
     }
   }
-  return { bucket, checkpoints, unreadable };
+  return { bucket, checkpoints, unreadable, missingBucket: false };
 }

@@ -212,7 +212,14 @@ export const audit: CommandSpec = {
             : []),
         ];
         const ok = result.ok && unread.length === 0;
-        if (flags.json === true) printJson(io, { ...result, ok, unread });
+        if (flags.json === true)
+          printJson(io, {
+            ...result,
+            ok,
+            unread,
+            // One object per model: its chain report, why it must exist, how many anchors it was checked with.
+            models: result.models.map((m) => ({ ...m.report, expectedBy: m.expectedBy, anchors: m.anchors })),
+          });
         else io.stdout.write(verificationText(result, unread, style));
         return ok ? EXIT.ok : EXIT.failed;
       }

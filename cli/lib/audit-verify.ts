@@ -178,6 +178,10 @@ export async function verifyAudit(request: VerifyRequest): Promise<AuditVerifica
     try {
       const listing = await readCheckpoints(clients.store, config.audit.bucket, model);
       stored = [...listing.checkpoints];
+      if (listing.missingBucket)
+        warnings.push(
+          `the checkpoint bucket s3://${config.audit.bucket} does not exist: no worker with this configuration has written a checkpoint`,
+        );
       for (const key of listing.unreadable)
         warnings.push(
           `s3://${config.audit.bucket}/${key} is not a readable checkpoint (edited, or not ctpilot's)`,
@@ -186,7 +190,9 @@ export async function verifyAudit(request: VerifyRequest): Promise<AuditVerifica
         checked: true,
         bucket: config.audit.bucket,
         count: stored.length,
-        protection: await clients.store.protection(config.audit.bucket),
+        protection: listing.missingBucket
+          ? { kind: 'none', detail: 'the bucket does not exist' }
+          : await clients.store.protection(config.audit.bucket),
       };
     } catch (error) {
       checkpointsUsed = {

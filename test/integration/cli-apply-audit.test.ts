@@ -148,7 +148,8 @@ describe('ctpilot apply, diff and audit on the real stack', () => {
     const text = await ctpilot(['audit', 'log', '--model', model, '--since', '1h'], { env });
     assert.match(text.stdout, /^RECORDED +MODEL +KIND +OUTCOME +WORKFLOW +SUMMARY\n/);
     assert.match(text.stdout, new RegExp(`${model} +evaluation`));
-    assert.equal((await ctpilot(['audit', 'verify', '--model', model], { env })).code, 0);
+    const verified = await ctpilot(['audit', 'verify', '--model', model], { env });
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
 
     const client = await clients.pool.connect();
     try {

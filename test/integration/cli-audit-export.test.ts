@@ -166,7 +166,15 @@ describe('ctpilot audit export on the real stack', () => {
     assert.equal(r.json!.verification.ok, true);
     assert.deepEqual(
       r.json!.files.map((f) => f.slice(out.length + 1)),
-      ['evidence.json', 'index.html', 'audit-rows.jsonl', 'manifest.json'],
+      [
+        'evidence.json',
+        'index.html',
+        'audit-rows.jsonl',
+        'public-keys.json',
+        'checkpoints.json',
+        'manifest.json',
+        'manifest.sig.json',
+      ],
     );
     const pack = read(out);
     assert.equal(pack.model, model);
@@ -298,7 +306,15 @@ describe('ctpilot audit export on the real stack', () => {
     const r = await exportTo(prefix);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json!.location, prefix);
-    for (const file of ['evidence.json', 'index.html', 'audit-rows.jsonl', 'manifest.json'])
+    for (const file of [
+      'evidence.json',
+      'index.html',
+      'audit-rows.jsonl',
+      'public-keys.json',
+      'checkpoints.json',
+      'manifest.json',
+      'manifest.sig.json',
+    ])
       assert.ok((await clients.store.head(`${prefix}/${file}`)).size > 0, file);
     const pack = JSON.parse(await clients.store.getText(`${prefix}/evidence.json`)) as EvidencePack;
     assert.equal(pack.retrains.length, 1);

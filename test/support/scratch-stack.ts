@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureLocalAuditKey } from '../../activities/audit/keys.ts';
 import { freePorts } from '../../infra/stack/ports.ts';
 import { isAlive, readRecord } from '../../infra/stack/processes.ts';
 import type { ServiceName } from '../../infra/stack/service.ts';
 import { startStack, stopStack } from '../../infra/stack/stack.ts';
-import { ensureLocalAuditKey } from '../../activities/audit/keys.ts';
 import { type Config, loadConfig } from '../../workers/config.ts';
 
 /** The variables that point at the shared test stack's services. */

@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureLocalAuditKey } from '../../activities/audit/keys.ts';
 import { freePorts } from '../../infra/stack/ports.ts';
 import { startStack } from '../../infra/stack/stack.ts';
-import { ensureLocalAuditKey } from '../../activities/audit/keys.ts';
 import { loadConfig } from '../../workers/config.ts';
 
 export interface TestStack {

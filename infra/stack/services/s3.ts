@@ -74,5 +74,14 @@ export const s3: Service = {
     }
     return (await probe(`${config.s3.endpoint}/health`))?.ok === true;
   },
-  ready: (config) => ensureBuckets(config, [config.s3.bucket, config.s3.mlflowBucket]),
+  async ready(config) {
+    await ensureBuckets(config, [config.s3.bucket, config.s3.mlflowBucket]);
+    // The audit checkpoints' bucket, with Object Lock: workers may only add to it.
+    const store = new ObjectStore({ ...config.s3, bucket: config.audit.bucket });
+    try {
+      await store.ensureProtectedBucket(config.audit.bucket, config.audit.retentionDays);
+    } finally {
+      store.destroy();
+    }
+  },
 };

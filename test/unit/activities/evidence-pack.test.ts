@@ -458,7 +458,14 @@ describe('evidence pack: page and files', () => {
     const files = packFiles(pack, rows.slice(1), '<html></html>');
     assert.deepEqual(
       files.map((f) => f.name),
-      ['evidence.json', 'index.html', 'audit-rows.jsonl', 'public-keys.json', 'checkpoints.json', 'manifest.json'],
+      [
+        'evidence.json',
+        'index.html',
+        'audit-rows.jsonl',
+        'public-keys.json',
+        'checkpoints.json',
+        'manifest.json',
+      ],
     );
     const manifest = JSON.parse(new TextDecoder().decode(files.at(-1)!.bytes));
     for (const entry of manifest.files) {
