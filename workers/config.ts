@@ -5,7 +5,7 @@
 // PROMETHEUS_URL). When it is unset, the local stack starts that service on
 // loopback, on a port that CTPILOT_<SERVICE>_PORT changes. The README lists
 // every variable; `describeVariables()` is the same list for `--help` texts.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,8 +64,78 @@ export interface MlflowConfig {
 
 export interface PostgresConfig {
   readonly external: boolean;
+  /** What the workers and the CLI connect with: on the local stack, the least-privilege role ctpilot_worker. */
   readonly url: string;
+  /** What migrations and the local stack's set-up connect with (the owner); DATABASE_URL itself when external. */
+  readonly adminUrl: string;
   readonly port: number;
+  /**
+   * The local server: Debian's PostgreSQL when installed (one session per
+   * connection, real roles), else PGlite, whose one shared session lets a
+   * setting made by one client reach every other (CTPILOT_POSTGRES_ENGINE).
+   */
+  readonly engine: 'postgresql' | 'pglite';
+  /** The local PostgreSQL's bin directory (engine postgresql). */
+  readonly binDir?: string;
+}
+
+/** Files in the home holding the local PostgreSQL's passwords (workers/local-secrets.ts makes them). */
+export const LOCAL_POSTGRES_ADMIN_PASSWORD = 'postgres-admin-password';
+export const LOCAL_POSTGRES_WORKER_PASSWORD = 'postgres-worker-password';
+/** The login role the workers use on the local PostgreSQL: a member of ctpilot_app (SELECT, INSERT). */
+export const LOCAL_WORKER_ROLE = 'ctpilot_worker';
+
+/** The newest installed PostgreSQL's bin directory (Debian's layout), or undefined. */
+export function postgresBinDir(): string | undefined {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return undefined;
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? join(base, versions[0], 'bin') : undefined;
+}
+
+function localPassword(home: string, file: string): string {
+  const path = join(home, file);
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : '';
+}
+
+function postgresFrom(env: NodeJS.ProcessEnv, home: string): PostgresConfig {
+  const localPort = port(env, 'CTPILOT_POSTGRES_PORT', 55432);
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'expected postgresql://user:password@host:port/database');
+  }
+  if (databaseUrl)
+    return { external: true, url: databaseUrl, adminUrl: databaseUrl, port: localPort, engine: 'postgresql' };
+  const asked = nonEmpty(env.CTPILOT_POSTGRES_ENGINE);
+  if (asked !== undefined && asked !== 'postgresql' && asked !== 'pglite')
+    throw new ConfigError(
+      'CTPILOT_POSTGRES_ENGINE',
+      `expected postgresql or pglite, got ${JSON.stringify(asked)}`,
+    );
+  const binDir = postgresBinDir();
+  if (asked === 'postgresql' && !binDir)
+    throw new ConfigError(
+      'CTPILOT_POSTGRES_ENGINE',
+      "postgresql needs Debian's PostgreSQL: apt-get install postgresql (npm run bootstrap does, as root)",
+    );
+  // A home whose audit history is already in PGlite keeps it there (nothing is lost by an upgrade).
+  const pgliteHome = existsSync(join(home, 'postgres')) && !existsSync(join(home, 'postgresql'));
+  const engine = asked ?? (binDir && !pgliteHome ? 'postgresql' : 'pglite');
+  if (engine === 'pglite') {
+    const url = `postgresql://postgres@127.0.0.1:${localPort}/postgres`;
+    return { external: false, url, adminUrl: url, port: localPort, engine };
+  }
+  const enc = encodeURIComponent;
+  return {
+    external: false,
+    url: `postgresql://${LOCAL_WORKER_ROLE}:${enc(localPassword(home, LOCAL_POSTGRES_WORKER_PASSWORD))}@127.0.0.1:${localPort}/postgres`,
+    adminUrl: `postgresql://postgres:${enc(localPassword(home, LOCAL_POSTGRES_ADMIN_PASSWORD))}@127.0.0.1:${localPort}/postgres`,
+    port: localPort,
+    engine,
+    ...(binDir ? { binDir } : {}),
+  };
 }
 
 export interface S3Config {
@@ -230,7 +300,13 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
   {
     name: 'CTPILOT_POSTGRES_PORT',
     default: '55432',
-    description: 'port of the local PostgreSQL (PGlite over the wire protocol)',
+    description: "port of the local PostgreSQL (Debian's PostgreSQL, or PGlite over the wire protocol)",
+  },
+  {
+    name: 'CTPILOT_POSTGRES_ENGINE',
+    default: 'postgresql when installed, else pglite',
+    description:
+      "the local PostgreSQL: `postgresql` (Debian's, one session per connection, the worker as the least-privilege role ctpilot_worker) or `pglite` (no install; one shared session, so no isolation between clients)",
   },
   {
     name: 'S3_ENDPOINT',
@@ -448,12 +524,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mlflowPort = port(env, 'CTPILOT_MLFLOW_PORT', 5000);
   const mlflowUri = url(env, 'MLFLOW_TRACKING_URI');
 
-  const postgresPort = port(env, 'CTPILOT_POSTGRES_PORT', 55432);
-  const databaseUrl = nonEmpty(env.DATABASE_URL);
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL', 'expected postgresql://user:password@host:port/database');
-  }
-
   const s3Port = port(env, 'CTPILOT_S3_PORT', 9000);
   const s3Endpoint = url(env, 'S3_ENDPOINT');
 
@@ -485,11 +555,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: mlflowPort,
       token: nonEmpty(env.MLFLOW_TRACKING_TOKEN),
     },
-    postgres: {
-      external: databaseUrl !== undefined,
-      url: databaseUrl ?? `postgresql://postgres@127.0.0.1:${postgresPort}/postgres`,
-      port: postgresPort,
-    },
+    postgres: postgresFrom(env, home),
     s3: {
       external: s3Endpoint !== undefined,
       endpoint: s3Endpoint ?? `http://127.0.0.1:${s3Port}`,

@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensureLocalAuditKey } from '../activities/audit/keys.ts';
+import { LOCAL_POSTGRES_ADMIN_PASSWORD, LOCAL_POSTGRES_WORKER_PASSWORD } from './config.ts';
 
 /** The deploy-hook secret the worker exports as CTPILOT_DEPLOY_HOOK_SECRET when it is unset. */
 export const DEPLOY_HOOK_SECRET_FILE = 'deploy-hook-secret';
@@ -26,4 +28,16 @@ export function homeSecret(home: string, name: string): { value: string; where: 
 export function existingHomeSecret(home: string, name: string): string | undefined {
   const file = join(home, name);
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+/**
+ * Everything the local stack keeps in its home and makes once: the audit
+ * signing key pair and the local PostgreSQL's passwords (the owner's and the
+ * worker role's). Called before the configuration is read, by `npm start`,
+ * `npm run stack` and the test stacks.
+ */
+export function ensureLocalSecrets(home: string): void {
+  ensureLocalAuditKey(home);
+  homeSecret(home, LOCAL_POSTGRES_ADMIN_PASSWORD);
+  homeSecret(home, LOCAL_POSTGRES_WORKER_PASSWORD);
 }

@@ -8,7 +8,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { ensureLocalAuditKey } from '../activities/audit/keys.ts';
 import { migrate } from '../activities/postgres/migrate.ts';
 import type { StackCheckRecord } from '../activities/stack-check.ts';
 import { isPortFree } from '../infra/stack/ports.ts';
@@ -19,7 +18,7 @@ import { createAlertReceiver } from './alert-receiver.ts';
 import { AuditSetupError, prepareAudit } from './audit-setup.ts';
 import { createClients } from './clients.ts';
 import { type Config, ConfigError, loadConfig, PROJECT_ROOT } from './config.ts';
-import { DEPLOY_HOOK_SECRET_FILE, homeSecret } from './local-secrets.ts';
+import { DEPLOY_HOOK_SECRET_FILE, ensureLocalSecrets, homeSecret } from './local-secrets.ts';
 import { createLogger } from './logger.ts';
 import { watchApprovals } from './metrics.ts';
 import { startObservability } from './observability.ts';
@@ -113,13 +112,11 @@ function firstPolicyFile(path: string): string | undefined {
 }
 
 async function main(): Promise<void> {
-  let config = loadConfig();
-  // The local stack signs its audit history with a key of its own, made once
-  // in the home, unless one is configured (CTPILOT_AUDIT_SIGNING_KEY).
-  if (!config.audit.signingKey) {
-    ensureLocalAuditKey(config.home);
-    config = loadConfig();
-  }
+  // The local stack's own secrets, made once in the home: the audit signing
+  // key (unless CTPILOT_AUDIT_SIGNING_KEY names one) and the local
+  // PostgreSQL's passwords. Then the configuration, which reads them.
+  ensureLocalSecrets(loadConfig().home);
+  const config = loadConfig();
   const logger = createLogger(config.home, 'worker');
   // Said as the user would type it: relative when inside the current directory.
   const inside = relative(process.cwd(), config.home);
@@ -213,6 +210,10 @@ async function main(): Promise<void> {
         policySet.failures.flatMap((f) => f.issues.map(issueLine)),
       );
 
+    if (!config.postgres.external && config.postgres.engine === 'pglite')
+      say(
+        "  ! PostgreSQL is PGlite (Debian's PostgreSQL is not installed): one session shared by every client, so a setting one client makes reaches all, and the worker is its superuser. Install postgresql (npm run bootstrap, as root) for isolated sessions and a least-privilege worker.",
+      );
     const applied = await step(migrate(clients.pool));
     say(`  ✓ database schema ${applied.length > 0 ? `migrated (${applied.join(', ')})` : 'up to date'}`);
     if (config.s3.external) await step(clients.store.ensureBucket());

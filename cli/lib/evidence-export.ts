@@ -133,11 +133,6 @@ export async function exportEvidence({ flags, io, style }: CommandContext): Prom
 
   return withClients(config, async (clients) => {
     const rows = await clients.audit.rows({ model });
-    if (rows.length === 0)
-      throw new UserError(
-        `the audit history has no rows of model ${model}`,
-        'check the name with `ctpilot audit log` or `ctpilot list`; the model is the MLflow registered model',
-      );
     // The same verification as `audit verify`: signatures, and the anchors outside PostgreSQL.
     let temporal: Awaited<ReturnType<typeof connectTemporal>> | undefined;
     let temporalWhyNot: string | undefined;
@@ -160,6 +155,13 @@ export async function exportEvidence({ flags, io, style }: CommandContext): Prom
       await temporal?.close();
     }
     const mine = verified.models.find((m) => m.model === model);
+    // No rows and nothing outside that expects any: a wrong name. No rows but anchors that do: a deleted
+    // chain, which the pack must state (verifyAudit threw for an unknown name already).
+    if (rows.length === 0 && !mine)
+      throw new UserError(
+        `the audit history has no rows of model ${model}`,
+        'check the name with `ctpilot audit log` or `ctpilot list`; the model is the MLflow registered model',
+      );
     const chain = mine?.report ?? verifyChain(model, rows);
     const a = verified.anchors;
     const anchors: PackAnchors = {

@@ -2,6 +2,7 @@
 // `npm start` does this itself; this is for running the services without the
 // worker, or looking at them.
 import { ConfigError, loadConfig } from '../../workers/config.ts';
+import { ensureLocalSecrets } from '../../workers/local-secrets.ts';
 import { SERVICES, type ServiceName, serviceNamed } from './services/index.ts';
 import { stackStatus, startStack, stopStack } from './stack.ts';
 
@@ -28,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const json = rest.includes('--json');
   const names = rest.filter((a) => !a.startsWith('--')).map((n) => serviceNamed(n).name as ServiceName);
+  if (command === 'start') ensureLocalSecrets(loadConfig().home);
   const config = loadConfig();
   const only = names.length > 0 ? names : undefined;
 

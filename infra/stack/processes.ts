@@ -21,6 +21,8 @@ export interface LaunchSpec {
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
+  /** Run as this user (PostgreSQL refuses to run as root). */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 function recordPath(home: string, name: string): string {
@@ -109,6 +111,7 @@ export function launch(home: string, name: string, spec: LaunchSpec): ProcessRec
   const child = spawn(spec.command, spec.args, {
     cwd: spec.cwd,
     env,
+    ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
     detached: true, // own process group: Ctrl-C in the terminal does not reach it, stop() does
     stdio: ['ignore', out, out],
   });

@@ -4,7 +4,8 @@ import type { AuditEntry } from '../../activities/audit/chain.ts';
 import { AuditStore } from '../../activities/audit/store.ts';
 import { migrate } from '../../activities/postgres/migrate.ts';
 import { createPool, type Pool } from '../../activities/postgres/pool.ts';
-import { testConfig, uniqueName } from '../support/env.ts';
+import { uniqueName } from '../support/env.ts';
+import { startPgliteServer } from '../support/pglite-server.ts';
 import { type PostgresServer, postgresBinDir, startPostgresServer } from '../support/postgres-server.ts';
 
 function entry(model: string, workflowId: string, step: string, extra: Partial<AuditEntry> = {}): AuditEntry {
@@ -146,7 +147,7 @@ function auditSuite(label: string, connect: () => Promise<{ url: string; close?:
   });
 }
 
-auditSuite('PGlite (the local default)', async () => ({ url: testConfig().postgres.url }));
+auditSuite('PGlite (the fallback without PostgreSQL)', startPgliteServer);
 
 describe('audit history on a PostgreSQL server', {
   skip: postgresBinDir() ? false : 'PostgreSQL not installed',

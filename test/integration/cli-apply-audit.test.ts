@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
+import pg from 'pg';
 import { stringify } from 'yaml';
 import { migrate } from '../../activities/postgres/migrate.ts';
 import { freePorts } from '../../infra/stack/ports.ts';
 import { type Clients, createClients } from '../../workers/clients.ts';
 import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
-import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+import { adminDatabaseUrl, quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
 import { ctpilot } from '../unit/cli/helpers.ts';
 
 function policyFile(dir: string, name: string, query = 'vector(0.97)'): void {
@@ -151,7 +152,9 @@ describe('ctpilot apply, diff and audit on the real stack', () => {
     const verified = await ctpilot(['audit', 'verify', '--model', model], { env });
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
 
-    const client = await clients.pool.connect();
+    // An insider with the owner's credentials (the worker's role cannot do this).
+    const owner = new pg.Pool({ connectionString: adminDatabaseUrl(), max: 1 });
+    const client = await owner.connect();
     try {
       await client.query('BEGIN');
       await client.query('ALTER TABLE ctpilot.audit_log DISABLE TRIGGER audit_log_no_update_or_delete');
@@ -160,6 +163,7 @@ describe('ctpilot apply, diff and audit on the real stack', () => {
       await client.query('COMMIT');
     } finally {
       client.release();
+      await owner.end();
     }
     const verify = await ctpilot(['audit', 'verify', '--json', '--model', model], { env });
     assert.equal(verify.code, 1);

@@ -13,13 +13,14 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import pg from 'pg';
 import { stringify } from 'yaml';
 import { findBrowser } from '../../activities/evidence/files.ts';
 import type { EvidencePack } from '../../activities/evidence/pack.ts';
 import { migrate } from '../../activities/postgres/migrate.ts';
 import { type Clients, createClients } from '../../workers/clients.ts';
 import { createOrchestratorWorker, createTrainingWorker } from '../../workers/orchestrator.ts';
-import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+import { adminDatabaseUrl, quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
 import { ctpilot } from '../unit/cli/helpers.ts';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
@@ -338,7 +339,9 @@ describe('ctpilot audit export on the real stack', () => {
   it('one tampered audit row: the pack is written, says the chain is broken at that row, and export exits 1', async () => {
     const rows = await clients.audit.rows({ model });
     const target = rows.find((row) => row.kind === 'gates')!;
-    const db = await clients.pool.connect();
+    // An insider with the owner's credentials (the worker's role cannot do this).
+    const owner = new pg.Pool({ connectionString: adminDatabaseUrl(), max: 1 });
+    const db = await owner.connect();
     try {
       await db.query('BEGIN');
       await db.query('ALTER TABLE ctpilot.audit_log DISABLE TRIGGER audit_log_no_update_or_delete');
@@ -347,6 +350,7 @@ describe('ctpilot audit export on the real stack', () => {
       await db.query('COMMIT');
     } finally {
       db.release();
+      await owner.end();
     }
     const out = join(dir, 'pack-tampered');
     const r = await exportTo(out);

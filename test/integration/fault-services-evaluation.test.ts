@@ -2,7 +2,7 @@
 // of a live policy controller: Prometheus stopped, Prometheus behind a
 // network that stalls, the S3 server holding the drift windows stopped, and
 // PostgreSQL (the audit history) stopped for longer than the evaluation's
-// retries. Prometheus, S3 and PGlite are this file's own (a scratch stack on
+// retries. Prometheus, S3 and PostgreSQL are this file's own (a scratch stack on
 // free ports), so they can be stopped without disturbing the shared test
 // stack; Temporal and MLflow are the shared ones.
 //
@@ -251,7 +251,7 @@ describe('an evaluation meets Prometheus, S3 and PostgreSQL outages and a stalle
       },
     };
     await scenario(
-      'PostgreSQL (PGlite) stopped through every retry of an evaluation, restarted',
+      'PostgreSQL stopped through every retry of an evaluation, restarted',
       policy(name, metrics, 'accuracy.breached'),
       'accuracy',
       () => stack.stop('postgres'),

@@ -1,5 +1,5 @@
 // Faults in the services a retrain depends on, injected while it trains: on a
-// scratch stack of this file's own (Temporal, PGlite, S3, MLflow on free
+// scratch stack of this file's own (Temporal, PostgreSQL, S3, MLflow on free
 // ports in their own home) so services can be stopped, killed and restarted
 // without disturbing the shared test stack. The workers run in child
 // processes against it; their MLflow traffic goes through a loopback proxy
@@ -209,7 +209,7 @@ describe('a retrain survives outages of PostgreSQL, MLflow, S3 and Temporal, and
     when?: 'training' | 'registering';
   }> = [
     {
-      fault: 'PostgreSQL (PGlite) stopped, restarted 10 s later',
+      fault: 'PostgreSQL stopped, restarted 10 s later',
       inject: () => stack.stop('postgres'),
       recover: () => stack.start('postgres'),
       outageMs: 10_000,

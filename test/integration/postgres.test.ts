@@ -7,7 +7,8 @@ import {
   toMigration,
 } from '../../activities/postgres/migrate.ts';
 import { createPool, inTransaction, type Pool } from '../../activities/postgres/pool.ts';
-import { testConfig, uniqueName } from '../support/env.ts';
+import { uniqueName } from '../support/env.ts';
+import { startPgliteServer } from '../support/pglite-server.ts';
 import { type PostgresServer, postgresBinDir, startPostgresServer } from '../support/postgres-server.ts';
 
 /** The same checks on each PostgreSQL ctpilot supports: PGlite (the default) and a real server. */
@@ -107,7 +108,7 @@ function migrationSuite(label: string, connect: () => Promise<{ url: string; clo
   });
 }
 
-migrationSuite('PGlite (the local default)', async () => ({ url: testConfig().postgres.url }));
+migrationSuite('PGlite (the fallback without PostgreSQL)', startPgliteServer);
 
 describe('PostgreSQL server', {
   skip: postgresBinDir() ? false : 'PostgreSQL not installed: apt-get install postgresql',

@@ -22,6 +22,7 @@ import {
   stopStack,
 } from '../../infra/stack/stack.ts';
 import { type Config, loadConfig } from '../../workers/config.ts';
+import { ensureLocalSecrets } from '../../workers/local-secrets.ts';
 import { postgresBinDir, startPostgresServer } from '../support/postgres-server.ts';
 
 async function scratchConfig(extra: Record<string, string> = {}): Promise<Config> {
@@ -41,6 +42,7 @@ async function scratchConfig(extra: Record<string, string> = {}): Promise<Config
     CTPILOT_MLFLOW_PORT: String(mlflow),
     ...extra,
   };
+  ensureLocalSecrets(home);
   return loadConfig(env);
 }
 
@@ -149,7 +151,8 @@ describe('local stack lifecycle', () => {
     const only = ['postgres', 's3', 'temporal'] as const;
     let stack = await startStack(config, { only });
 
-    const db = new pg.Client({ connectionString: config.postgres.url });
+    // As the owner: the workers' role may not create tables.
+    const db = new pg.Client({ connectionString: config.postgres.adminUrl });
     await db.connect();
     await db.query('CREATE TABLE kept (note text)');
     await db.query("INSERT INTO kept VALUES ('survives')");
@@ -168,7 +171,7 @@ describe('local stack lifecycle', () => {
     assert.ok((await stackStatus(config)).every((s) => s.state === 'stopped'));
     stack = await startStack(config, { only });
 
-    const again = new pg.Client({ connectionString: config.postgres.url });
+    const again = new pg.Client({ connectionString: config.postgres.adminUrl });
     await again.connect();
     assert.deepEqual((await again.query('SELECT note FROM kept')).rows, [{ note: 'survives' }]);
     await again.end();

@@ -9,7 +9,8 @@ import { readWindow, type WindowResult } from '../../activities/windows/index.ts
 import { loadPolicyOrThrow, planMeasurements } from '../../policies/index.ts';
 import { createSecretResolver } from '../../policies/secrets.ts';
 import { CategorySummary, NumericSummary } from '../../stats/index.ts';
-import { testConfig, uniqueName } from '../support/env.ts';
+import { uniqueName } from '../support/env.ts';
+import { startPgliteServer } from '../support/pglite-server.ts';
 import { type PostgresServer, postgresBinDir, startPostgresServer } from '../support/postgres-server.ts';
 
 const N = 2000;
@@ -328,7 +329,7 @@ triggers:
   });
 }
 
-sqlSuite('PGlite (the local default)', async () => ({ url: testConfig().postgres.url }), false);
+sqlSuite('PGlite (the fallback without PostgreSQL)', startPgliteServer, false);
 
 describe('SQL windows on a PostgreSQL server', {
   skip: postgresBinDir() ? false : 'PostgreSQL not installed',

@@ -25,3 +25,8 @@ export function quietTemporalRuntime(): void {
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   runtimeInstalled = true;
 }
+
+/** The test stack's PostgreSQL as its owner (a superuser): what an insider with the database's credentials holds. */
+export function adminDatabaseUrl(): string {
+  return process.env.CTPILOT_TEST_ADMIN_DATABASE_URL ?? testConfig().postgres.adminUrl;
+}

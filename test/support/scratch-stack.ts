@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureLocalAuditKey } from '../../activities/audit/keys.ts';
 import { freePorts } from '../../infra/stack/ports.ts';
 import { isAlive, readRecord } from '../../infra/stack/processes.ts';
 import type { ServiceName } from '../../infra/stack/service.ts';
 import { startStack, stopStack } from '../../infra/stack/stack.ts';
 import { type Config, loadConfig } from '../../workers/config.ts';
+import { ensureLocalSecrets } from '../../workers/local-secrets.ts';
 
 /** The variables that point at the shared test stack's services. */
 const SHARED = {
@@ -38,7 +38,7 @@ export interface ScratchStack {
 
 export async function startScratchStack(
   services: readonly ServiceName[],
-  options: { readonly log?: (line: string) => void } = {},
+  options: { readonly log?: (line: string) => void; readonly env?: Readonly<Record<string, string>> } = {},
 ): Promise<ScratchStack> {
   const home = mkdtempSync(join(tmpdir(), 'ctpilot-fault-'));
   const [t, th, tm, pgPort, s3, prom, mlflow] = await freePorts(7);
@@ -56,8 +56,9 @@ export async function startScratchStack(
     CTPILOT_PROMETHEUS_PORT: String(prom),
     CTPILOT_MLFLOW_PORT: String(mlflow),
     CTPILOT_WORKER_METRICS_PORT: '0',
+    ...options.env,
   };
-  ensureLocalAuditKey(home);
+  ensureLocalSecrets(home);
   const config = loadConfig({ ...base, ...stackEnv });
   await startStack(config, { only: services, log: options.log });
 
@@ -67,6 +68,7 @@ export async function startScratchStack(
     TEMPORAL_ADDRESS: config.temporal.address,
     MLFLOW_TRACKING_URI: config.mlflow.trackingUri,
     DATABASE_URL: config.postgres.url,
+    CTPILOT_TEST_ADMIN_DATABASE_URL: config.postgres.adminUrl,
     S3_ENDPOINT: config.s3.endpoint,
     PROMETHEUS_URL: config.prometheus.url,
   });

@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureLocalAuditKey } from '../../activities/audit/keys.ts';
 import { freePorts } from '../../infra/stack/ports.ts';
 import { startStack } from '../../infra/stack/stack.ts';
 import { loadConfig } from '../../workers/config.ts';
+import { ensureLocalSecrets } from '../../workers/local-secrets.ts';
 
 export interface TestStack {
   /** Variables for the test processes: every service as an external endpoint. */
@@ -32,7 +32,7 @@ export async function startTestStack(): Promise<TestStack> {
     CTPILOT_WORKER_METRICS_PORT: '0',
   };
   // Tests sign their audit rows like the local stack does: a key made in the scratch home.
-  ensureLocalAuditKey(home);
+  ensureLocalSecrets(home);
   const config = loadConfig({ ...process.env, ...stackEnv });
   const began = Date.now();
   process.stdout.write(`test stack: starting services in ${home}\n`);
@@ -44,6 +44,8 @@ export async function startTestStack(): Promise<TestStack> {
     TEMPORAL_ADDRESS: config.temporal.address,
     MLFLOW_TRACKING_URI: config.mlflow.trackingUri,
     DATABASE_URL: config.postgres.url,
+    // The owner's connection, for the tests that tamper with the audit table or run DDL as an insider would.
+    CTPILOT_TEST_ADMIN_DATABASE_URL: config.postgres.adminUrl,
     S3_ENDPOINT: config.s3.endpoint,
     PROMETHEUS_URL: config.prometheus.url,
     CTPILOT_TEST_STACK: '1',
