@@ -23,7 +23,8 @@ export type GuardName =
   | 'budget'
   | 'noPreviousChampion'
   | 'rollbackPending'
-  | 'rollingBack';
+  | 'rollingBack'
+  | 'failureBackoff';
 
 export interface Hold {
   readonly guard: GuardName;

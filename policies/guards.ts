@@ -48,6 +48,19 @@ export function retrainHolds(
       ...(window.until ? { until: window.until } : {}),
     });
   }
+  if (state.failures && state.failures.count > 0) {
+    // Doubling from `initial` per consecutive failure, capped at `max`.
+    const { initial, max } = g.failureBackoff;
+    const hold = Math.min(durationMs(max), durationMs(initial) * 2 ** Math.min(state.failures.count - 1, 30));
+    const next = Date.parse(state.failures.lastAt) + hold;
+    if (nowMs < next) {
+      holds.push({
+        guard: 'failureBackoff',
+        detail: `${state.failures.count} retrain(s) in a row failed (the last at ${state.failures.lastAt}): backing off ${formatDuration(hold)}, until ${iso(next)} (guards.failureBackoff)`,
+        until: iso(next),
+      });
+    }
+  }
   if (g.cooldown !== undefined && state.lastRetrainAt !== null) {
     const next = Date.parse(state.lastRetrainAt) + durationMs(g.cooldown);
     if (nowMs < next) {

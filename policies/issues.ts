@@ -9,6 +9,7 @@ export type IssueCode =
   // file-level defences
   | 'empty'
   | 'too-large'
+  | 'too-many'
   | 'binary'
   | 'not-utf8'
   | 'too-deep'

@@ -11,12 +11,22 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** How a retrain ended; `registered`: the challenger is registered and the policy has no promotion step. */
 export type RetrainOutcome = 'promoted' | 'registered' | 'rejected' | 'failed' | 'cancelled';
 
-/** The retraining child workflow ended (whatever the outcome): retrains may be decided again (subject to cooldown and budget). */
+/**
+ * The retraining child workflow ended (whatever the outcome): retrains may be
+ * decided again (subject to cooldown and budget). A failure counts towards
+ * the failure backoff; any other end resets it.
+ */
 export function retrainFinished(
   state: PolicyState,
-  _event: { at: string; outcome: RetrainOutcome },
+  event: { at: string; outcome: RetrainOutcome },
 ): PolicyState {
-  return { ...state, inFlight: null };
+  const failures =
+    event.outcome === 'failed'
+      ? { count: (state.failures?.count ?? 0) + 1, lastAt: event.at }
+      : event.outcome === 'cancelled'
+        ? (state.failures ?? null)
+        : null;
+  return { ...state, inFlight: null, failures };
 }
 
 /**

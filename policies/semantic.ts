@@ -7,6 +7,7 @@
 import { analyseCondition } from './cel/check.ts';
 import type { DocPath, IssueCode, PolicyIssue } from './issues.ts';
 import { formatPath } from './issues.ts';
+import { LIMITS } from './limits.ts';
 import { checkQuery } from './promql.ts';
 import {
   REPLAY_METRICS,
@@ -111,6 +112,29 @@ export function semanticIssues(parsed: ParsedSource): PolicyIssue[] {
       );
     }
   }
+
+  // --- bounds (policies/limits.ts): over them, nothing else is checked — a
+  // policy of 10,000 metrics is refused at once, not analysed metric by metric.
+  let overBounds = false;
+  for (const [section, max] of [
+    ['metrics', LIMITS.metrics],
+    ['triggers', LIMITS.triggers],
+  ] as const) {
+    const count = Object.keys(asObj(root[section])).length;
+    if (count > max) {
+      overBounds = true;
+      at(
+        'too-many',
+        [section],
+        `the policy has ${count} ${section}; a policy may have at most ${max} (docs/policies.md, "Limits")`,
+        section === 'metrics'
+          ? 'every metric is measured at every evaluation and recorded in its decision: split the model into several policies, or watch aggregates instead of one metric per series'
+          : 'combine conditions with || and &&, or split the policy',
+        'key',
+      );
+    }
+  }
+  if (overBounds) return issues;
 
   // --- metrics: parse each on its own, so conditions can be checked against the valid ones.
   const rawMetrics = asObj(root.metrics);

@@ -63,6 +63,8 @@ export interface PolicyState {
     readonly outcome: string;
     readonly summary: string;
   } | null;
+  /** Retrains that failed in a row, and when the last did (guards.failureBackoff); absent in older state. */
+  readonly failures?: { readonly count: number; readonly lastAt: string } | null;
 }
 
 export function initialState(): PolicyState {
@@ -79,6 +81,7 @@ export function initialState(): PolicyState {
     rollbackPending: null,
     champion: null,
     lastDecision: null,
+    failures: null,
   };
 }
 
@@ -174,5 +177,8 @@ export function parseState(input: unknown): PolicyState {
   ) {
     fail('lastDecision');
   }
+  const fs = input.failures;
+  if (!(fs === undefined || fs === null || (isObj(fs) && isCount(fs.count) && isIso(fs.lastAt))))
+    fail('failures');
   return input as unknown as PolicyState;
 }

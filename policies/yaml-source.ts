@@ -18,9 +18,10 @@ import {
 } from 'yaml';
 import type { DocPath, PolicyIssue } from './issues.ts';
 import { formatPath } from './issues.ts';
+import { LIMITS } from './limits.ts';
 
 export interface SourceLimits {
-  /** Largest accepted file. Real policies are a few kilobytes; 1 MiB leaves room for generated fleets. */
+  /** Largest accepted file (policies/limits.ts). Real policies are a few kilobytes. */
   readonly maxBytes: number;
   /** Deepest nesting of collections. A policy needs about 8. */
   readonly maxDepth: number;
@@ -28,7 +29,11 @@ export interface SourceLimits {
   readonly maxAliasCount: number;
 }
 
-export const DEFAULT_LIMITS: SourceLimits = { maxBytes: 1024 * 1024, maxDepth: 64, maxAliasCount: 100 };
+export const DEFAULT_LIMITS: SourceLimits = {
+  maxBytes: LIMITS.policyBytes,
+  maxDepth: 64,
+  maxAliasCount: 100,
+};
 
 export interface ParsedSource {
   readonly file: string;
@@ -53,7 +58,7 @@ export function tooLargeIssue(
 ): PolicyIssue {
   return {
     code: 'too-large',
-    message: `the file is ${size} bytes; policies are limited to ${max} bytes`,
+    message: `the file is ${size} bytes; policies are limited to ${max} bytes (docs/policies.md, "Limits")`,
     hint: 'split a fleet into several files, or use a fleet template (model.selector) instead of repeating policies',
     file,
     line: 1,

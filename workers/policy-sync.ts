@@ -6,6 +6,7 @@ import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '
 import type { MlflowClient } from '../activities/mlflow/client.ts';
 import { expandPolicyPaths, readPolicyFile } from '../policies/files.ts';
 import { instantiate, isFleetTemplate, selectModels } from '../policies/fleet.ts';
+import { LIMITS } from '../policies/limits.ts';
 import type { LoadedPolicy, LoadResult } from '../policies/loader.ts';
 import { applyPolicyUpdate } from '../workflows/messages.ts';
 import {
@@ -28,7 +29,13 @@ export interface PlannedChange {
 }
 
 export type LoadedSet =
-  | { readonly ok: true; readonly policies: readonly LoadedPolicy[]; readonly templates: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly policies: readonly LoadedPolicy[];
+      readonly templates: readonly string[];
+      /** Bounds a template comes close to (more than LIMITS.fleetWarn controllers). */
+      readonly warnings: readonly string[];
+    }
   | { readonly ok: false; readonly failures: ReadonlyArray<Extract<LoadResult, { ok: false }>> };
 
 /**
@@ -42,6 +49,7 @@ export async function loadPolicySet(paths: readonly string[], mlflow: MlflowClie
   if (failures.length > 0) return { ok: false, failures };
   const policies: LoadedPolicy[] = [];
   const templates: string[] = [];
+  const warnings: string[] = [];
   let registered: Awaited<ReturnType<MlflowClient['searchRegisteredModels']>> | undefined;
   for (const result of results) {
     if (!result.ok) continue;
@@ -55,8 +63,36 @@ export async function loadPolicySet(paths: readonly string[], mlflow: MlflowClie
       name: m.name,
       tags: Object.fromEntries(m.tags.map((t) => [t.key, t.value])),
     }));
-    for (const model of selectModels(result.policy.spec, models))
-      policies.push(instantiate(result.policy, model));
+    const selected = selectModels(result.policy.spec, models);
+    const name = result.policy.spec.metadata.name;
+    const max = result.policy.spec.model.selector?.maxControllers ?? LIMITS.fleetMax;
+    if (selected.length > max)
+      return {
+        ok: false,
+        failures: [
+          {
+            ok: false,
+            file: result.policy.file,
+            issues: [
+              {
+                code: 'too-many',
+                message: `fleet template ${name} selects ${selected.length} registered models; a template may start at most ${max} controllers (model.selector.maxControllers; docs/policies.md, "Limits")`,
+                hint: 'narrow the selector (matchTags, names), or raise model.selector.maxControllers knowingly',
+                file: result.policy.file,
+                line: 1,
+                column: 1,
+                path: 'model.selector',
+                severity: 'error',
+              },
+            ],
+          },
+        ] as never,
+      };
+    if (selected.length > LIMITS.fleetWarn)
+      warnings.push(
+        `fleet template ${name} selects ${selected.length} registered models (more than ${LIMITS.fleetWarn}): one controller each`,
+      );
+    for (const model of selected) policies.push(instantiate(result.policy, model));
   }
   const names = new Map<string, string>();
   for (const p of policies) {
@@ -86,7 +122,7 @@ export async function loadPolicySet(paths: readonly string[], mlflow: MlflowClie
     }
     names.set(name, p.file);
   }
-  return { ok: true, policies, templates };
+  return { ok: true, policies, templates, warnings };
 }
 
 /**

@@ -26,6 +26,7 @@ import type { Activities } from '../activities/index.ts';
 import type { ReceivedAlert } from '../activities/metrics/provider.ts';
 import type { Action, Decision } from '../policies/decision.ts';
 import { nextEvaluationAt, promoted, retrainFinished, rolledBack } from '../policies/lifecycle.ts';
+import { LIMITS } from '../policies/limits.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
 import { initialState, type PolicyState } from '../policies/state.ts';
 import { type DeliveryFailure, describeDeliveries, firstFailure } from './delivery.ts';
@@ -128,7 +129,23 @@ export function modelOfPolicy(policy: LoadedPolicy): string {
   return policy.instance?.model ?? policy.spec.model.name ?? policy.spec.metadata.name;
 }
 
+/**
+ * A policy over the bounds (policies/limits.ts) that reached a controller
+ * without `apply` (started through the API): it fails alone, at once, with
+ * the reason — it is never evaluated, so it cannot stall the worker.
+ */
+function refuseOutOfBounds(policy: LoadedPolicy): void {
+  const metrics = Object.keys(policy.spec.metrics).length;
+  const triggers = Object.keys(policy.spec.triggers).length;
+  if (metrics > LIMITS.metrics || triggers > LIMITS.triggers)
+    throw ApplicationFailure.nonRetryable(
+      `policy ${policy.spec.metadata.name} has ${metrics} metrics and ${triggers} triggers; a policy may have at most ${LIMITS.metrics} and ${LIMITS.triggers} (docs/policies.md, "Limits"): validate it with \`ctpilot validate\` and apply it with \`ctpilot apply\``,
+      'PolicyOutOfBounds',
+    );
+}
+
 export async function policyControllerWorkflow(input: ControllerInput): Promise<void> {
+  refuseOutOfBounds(input.policy);
   const info = workflowInfo();
   let policy = input.policy;
   let state = input.state ?? initialState();

@@ -5,4 +5,6 @@ export const NON_RETRYABLE_ERRORS = [
   'MlflowInvalidRequestError',
   'MlflowResponseError',
   'MlflowPermissionError',
+  // A decision larger than an audit row may be: the same policy would make it again.
+  'AuditRowTooLargeError',
 ];

@@ -46,6 +46,8 @@ export const apply: CommandSpec = {
         }
         return EXIT.failed;
       }
+      for (const w of set.warnings)
+        if (flags.json !== true) io.stderr.write(`${style.yellow('warning:')} ${w}\n`);
       const temporal = await connectTemporal(config);
       let changes: AppliedChange[];
       try {

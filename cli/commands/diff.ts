@@ -73,6 +73,8 @@ export const diff: CommandSpec = {
         else io.stdout.write(`${issues.map((i) => formatIssue(i, undefined, style)).join('\n')}\n`);
         return EXIT.failed;
       }
+      for (const w of set.warnings)
+        if (flags.json !== true) io.stderr.write(`${style.yellow('warning:')} ${w}\n`);
       const temporal = await connectTemporal(config);
       try {
         const changes = await planSync(temporal.client, set.policies, {

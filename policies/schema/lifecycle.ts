@@ -295,6 +295,16 @@ export const modelRef = z
           .min(1)
           .meta({ description: 'An explicit list of registered models.' })
           .optional(),
+        maxControllers: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .meta({
+            description:
+              'The most controllers this template may start (default 1000; above 100 `apply` warns). Raise it knowingly: every controller evaluates on its own cadence.',
+          })
+          .optional(),
       })
       .check(
         refineObject((v, ctx) => {

@@ -83,7 +83,10 @@ export const policySchema = z
     triggers: z
       .record(triggerName, trigger)
       .meta({ description: 'When to act, evaluated in the order written.' }),
-    guards: guards.default({ holdAlertsInMaintenance: false }),
+    guards: guards.default({
+      holdAlertsInMaintenance: false,
+      failureBackoff: { initial: '10m', max: '24h' },
+    }),
     training: training.optional(),
     shadow: shadow.optional(),
     promotion: promotion.optional(),

@@ -160,6 +160,18 @@ export const guards = z
       .boolean()
       .default(false)
       .meta({ description: 'Also hold back alerts during maintenance windows.' }),
+    failureBackoff: z
+      .strictObject({
+        initial: duration(
+          'Hold after the first failed retrain; doubled after each further consecutive failure.',
+        ).default('10m'),
+        max: duration('The longest hold, however many retrains failed in a row.').default('24h'),
+      })
+      .default({ initial: '10m', max: '24h' })
+      .meta({
+        description:
+          'Backoff after consecutive failed retrains (training or its request failing), applied even without a cooldown: a retrain that keeps failing does not run in a tight loop. A retrain that ends otherwise resets it.',
+      }),
   })
   .meta({
     description:

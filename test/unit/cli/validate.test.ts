@@ -134,7 +134,12 @@ describe('ctpilot validate', () => {
     const out = JSON.parse(r.stdout) as { files: { errors: { code: string; message: string }[] }[] };
     assert.deepEqual(
       out.files[0]?.errors.map((e) => [e.code, e.message]),
-      [['too-large', 'the file is 5242880 bytes; policies are limited to 1048576 bytes']],
+      [
+        [
+          'too-large',
+          'the file is 5242880 bytes; policies are limited to 262144 bytes (docs/policies.md, "Limits")',
+        ],
+      ],
     );
   });
 });

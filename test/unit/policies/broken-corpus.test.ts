@@ -57,7 +57,7 @@ describe('hostile inputs built on the fly', () => {
     );
     assert.match(
       r.issues[0]?.message ?? '',
-      /^the file is 2097\d+ bytes; policies are limited to 1048576 bytes$/,
+      /^the file is 2097\d+ bytes; policies are limited to 262144 bytes \(docs\/policies\.md, "Limits"\)$/,
     );
   });
 

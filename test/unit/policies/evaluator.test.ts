@@ -220,6 +220,39 @@ describe('requirements and guards', () => {
     ]);
   });
 
+  it('without a cooldown, retrains that keep failing back off: 10m, 20m, 40m, … at most 24h; a success resets it', () => {
+    const p = policy('  t: { when: acc.breached, action: retrain }');
+    let state = initialState();
+    const acts: string[] = [];
+    // One evaluation a minute for five hours, every retrain failing at once.
+    for (let i = 0; i < 300; i++) {
+      const at = T0 + minutes(i);
+      const { decision, nextState } = evaluate(p, state, measure(p, bad, iso(at)), at);
+      const retrain = decision.actions.find((a) => a.kind === 'retrain');
+      if (retrain?.status === 'act') acts.push(`${i}`);
+      if (i === 1)
+        assert.match(retrain?.heldBy[0]?.detail ?? '', /1 retrain\(s\) in a row failed .*backing off 10m/);
+      state =
+        retrain?.status === 'act'
+          ? retrainFinished(nextState, { at: iso(at), outcome: 'failed' })
+          : nextState;
+    }
+    // 0, +10, +20, +40, +80, +160 minutes.
+    assert.deepEqual(acts, ['0', '10', '30', '70', '150']);
+    assert.equal(state.failures?.count, 5);
+    const reset = retrainFinished(state, { at: iso(T0 + minutes(300)), outcome: 'rejected' });
+    assert.equal(reset.failures, null);
+    const capped = policy(
+      '  t: { when: acc.breached, action: retrain }',
+      'guards: { failureBackoff: { initial: 1h, max: 2h } }',
+    );
+    const many = { ...initialState(), failures: { count: 9, lastAt: iso(T0) } };
+    const held = evaluate(capped, many, measure(capped, bad, iso(T0 + minutes(119))), T0 + minutes(119));
+    assert.equal(held.decision.actions[0]?.heldBy[0]?.guard, 'failureBackoff');
+    const free = evaluate(capped, many, measure(capped, bad, iso(T0 + minutes(121))), T0 + minutes(121));
+    assert.equal(free.decision.actions[0]?.status, 'act');
+  });
+
   it('the budget counts retrains in a rolling period', () => {
     const p = policy(
       '  t: { when: acc.breached, action: retrain }',

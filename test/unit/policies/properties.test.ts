@@ -89,7 +89,7 @@ function drive(p: LoadedPolicy, steps: readonly Record<M, Short>[], every = minu
     const e = evaluate(p, state, measure(p, steps[i] as Record<M, Short>, iso(at)), at);
     out.push(e);
     state = e.nextState.inFlight
-      ? retrainFinished(e.nextState, { at: iso(at), outcome: 'failed' })
+      ? retrainFinished(e.nextState, { at: iso(at), outcome: 'rejected' })
       : e.nextState;
   }
   return out;
@@ -257,7 +257,7 @@ describe('properties: guards', () => {
           t += minutes(g);
           const e = evaluate(p, state, measure(p, toStep('T'), iso(t)), t);
           if (e.decision.actions.some((a) => a.kind === 'retrain' && a.status === 'act')) acts.push(t);
-          state = retrainFinished(e.nextState, { at: iso(t), outcome: 'failed' });
+          state = retrainFinished(e.nextState, { at: iso(t), outcome: 'rejected' });
         }
         for (let i = 1; i < acts.length; i++)
           assert.ok((acts[i] as number) - (acts[i - 1] as number) >= cooldownHours * 3_600_000);
@@ -288,7 +288,7 @@ describe('properties: guards', () => {
             // Exactly: act iff fewer than `retrains` in the trailing period.
             assert.equal(acted, inWindow < retrains);
             if (acted) acts.push(t);
-            state = retrainFinished(e.nextState, { at: iso(t), outcome: 'failed' });
+            state = retrainFinished(e.nextState, { at: iso(t), outcome: 'rejected' });
           }
         },
       ),
