@@ -5,14 +5,30 @@
 
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { commands } from './commands/index.ts';
-import type { CommandSpec } from './lib/command.ts';
+import type { CommandSpec, VerbMeta } from './lib/command.ts';
 import { EXIT, REPORT_URL, UserError } from './lib/errors.ts';
 import { type Io, processIo, styleFor } from './lib/io.ts';
 
 const VERSION = '0.1.0';
 
-function examplesText(spec: CommandSpec): string {
+/**
+ * The verbs main() offers: what each looks like (for help, parsing and
+ * suggestions) and how to load it. The compiled CLI passes the metadata the
+ * build wrote, so `--help` loads no verb at all; without it every verb is
+ * loaded first (tests, the uncompiled path).
+ */
+export interface VerbRegistry {
+  readonly verbs: readonly VerbMeta[];
+  load(name: string): Promise<CommandSpec>;
+}
+
+async function allVerbs(): Promise<VerbRegistry> {
+  const { loadCommands } = await import('./commands/index.ts');
+  const commands = await loadCommands();
+  return { verbs: commands, load: async (name) => commands.find((c) => c.name === name)! };
+}
+
+function examplesText(spec: VerbMeta): string {
   if (spec.examples.length === 0) return '';
   const width = Math.max(...spec.examples.map((e) => e.command.length));
   return `\nExamples:\n${spec.examples.map((e) => `  $ ${e.command.padEnd(width)}  # ${e.description}`).join('\n')}\n`;
@@ -27,7 +43,12 @@ Exit codes:
 `;
 
 /** Run the CLI with `argv` (without node and script), writing to `io`. Never throws; returns the exit code. */
-export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io = processIo(),
+  registry?: VerbRegistry,
+): Promise<number> {
+  const { verbs: commands, load } = registry ?? (await allVerbs());
   let code: number = EXIT.ok;
   const program = new Command('ctpilot')
     .description('Continuous training on Temporal: retraining policies, evaluated and acted on durably.')
@@ -78,7 +99,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         .slice(0, spec.args.length)
         .flatMap((p) => (Array.isArray(p) ? p : p === undefined ? [] : [p])) as string[];
       const options = command.optsWithGlobals() as Record<string, string | boolean | undefined>;
-      code = await spec.run({
+      const verb = await load(spec.name);
+      code = await verb.run({
         args: positional,
         flags: options,
         io,

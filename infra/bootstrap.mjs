@@ -14,6 +14,8 @@
 //   4. Debian packages       (prometheus, postgresql, prometheus-alertmanager, chromium, zsh via apt-get when root; else a hint)
 //   5. Temporal CLI          (TEMPORAL_CLI, then `temporal` on PATH, then the venv's wheel)
 //
+//   6. compiled CLI         (dist/, when the TypeScript sources changed: infra/build.mjs)
+//
 // Steps 2 and 3 run concurrently: both are mostly downloads.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -307,6 +309,30 @@ async function debianPackages() {
   say(`installed ${wanted.join(', ')} (${duration(Date.now() - began)})`);
 }
 
+/**
+ * The compiled CLI (dist/), so `ctpilot` starts without transpiling: built
+ * when the sources changed since the last build (their fingerprint is the
+ * stamp). A failed build is not fatal: the CLI then runs from the sources.
+ */
+async function cliBuild() {
+  const { sourceFingerprint } = await import('./build-fingerprint.mjs');
+  const stamp = join(root, 'dist', '.sources');
+  if (stampMatches(stamp, sourceFingerprint(root))) {
+    say('compiled CLI (dist/) up to date');
+    return;
+  }
+  const began = Date.now();
+  try {
+    const { build } = await import('./build.mjs');
+    build();
+    say(`compiled CLI built into dist/ (${duration(Date.now() - began)})`);
+  } catch (error) {
+    say(
+      `WARNING: the CLI could not be compiled (${error.message.split('\n')[0]}); it runs from the sources (slower to start)`,
+    );
+  }
+}
+
 function temporalCli() {
   const candidates = [process.env.TEMPORAL_CLI, onPath('temporal'), join(venvBin, 'temporal')].filter(
     Boolean,
@@ -384,6 +410,7 @@ async function main() {
   checkNode();
   await withLock(async () => {
     await npmDependencies();
+    await cliBuild();
     await Promise.all([pythonVenv(), s3Server()]);
     await debianPackages();
     temporalCli();

@@ -9,7 +9,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The checkout: the nearest directory above this module holding
+ * package.json — the same whether this runs from the sources or from the
+ * compiled copy in dist/ (infra/build.mjs).
+ */
+export const PROJECT_ROOT = ((): string => {
+  let dir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 /** A bad value in the environment: names the variable and what it accepts. */
 export class ConfigError extends Error {

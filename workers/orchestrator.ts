@@ -2,20 +2,21 @@
 // the `ctpilot` task queue (CTPILOT_TASK_QUEUE); the training worker runs
 // training jobs on `<task queue>-training`, so long jobs never take the
 // orchestrator's slots and can run on other machines.
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.ts';
 import { createTrainingWorkerActivities } from '../activities/training/run-job.ts';
 import { trainingTaskQueue } from '../workflows/retrain.ts';
 import type { Clients } from './clients.ts';
-import type { Config } from './config.ts';
+import { type Config, PROJECT_ROOT } from './config.ts';
 import { temporalLogger } from './logger.ts';
 import { metricsInterceptor } from './metrics-interceptor.ts';
 import { temporalConnectionOptions } from './temporal-connection.ts';
 import { currentTracing } from './tracing.ts';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The workflow sources (Temporal bundles them from TypeScript, also when this runs compiled). */
+export const WORKFLOWS_PATH = join(PROJECT_ROOT, 'workflows', 'index.ts');
 
 let runtimeInstalled = false;
 

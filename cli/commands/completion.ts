@@ -35,8 +35,8 @@ export const completion: CommandSpec = {
         `use one of: ${Object.keys(SHELLS).join(', ')}`,
       );
     // The verb list includes this verb: imported when run, not when loaded.
-    const { commands } = await import('./index.ts');
-    const script = SHELLS[shell](commands);
+    const { loadCommands } = await import('./index.ts');
+    const script = SHELLS[shell](await loadCommands());
     if (flags.json === true) printJson(io, { shell, script });
     else io.stdout.write(script);
     return EXIT.ok;

@@ -1,7 +1,7 @@
 // A verb is data plus one function: its name, its arguments and flags (each
 // with a description), examples for `--help`, and `run`. main.ts turns the
 // list of verbs into a commander program; adding a verb is adding a file
-// to cli/commands/ and one line to cli/commands/index.ts.
+// to cli/commands/ and one line to cli/commands/index.ts (its loader).
 
 import type { Io, Style } from './io.ts';
 
@@ -48,6 +48,9 @@ export interface CommandSpec {
   /** Returns the exit code. Throws UserError for usage mistakes; anything else is a bug. */
   run(ctx: CommandContext): Promise<number>;
 }
+
+/** A verb without its code: what help, parsing and completion need (the build writes these). */
+export type VerbMeta = Omit<CommandSpec, 'run'>;
 
 /** `--json` is on every verb; declared once. */
 export const jsonFlag: FlagSpec = {

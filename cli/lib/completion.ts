@@ -2,7 +2,7 @@
 // specs (names, flags with their descriptions and choices, arguments), so a
 // new verb or flag completes without anyone editing a script. Completion is
 // static: it never contacts a service, so a Tab answers at once.
-import type { CommandSpec, FlagSpec } from './command.ts';
+import type { VerbMeta as CommandSpec, FlagSpec } from './command.ts';
 
 /** Arguments that are files (policies, histories): completed from the file system. */
 const FILE_ARGS = new Set(['file', 'files', 'paths', 'path']);

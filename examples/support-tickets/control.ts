@@ -9,10 +9,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { isAlive, launch, logTail, readRecord, stopRecorded } from '../../infra/stack/processes.ts';
-import { type Config, loadConfig } from '../../workers/config.ts';
+import { type Config, loadConfig, PROJECT_ROOT } from '../../workers/config.ts';
 import { DEPLOY_HOOK, type DeployHookBody, signDeployHook } from './deploy-hook.ts';
 import { METRICS, parseMetrics, promql, type Sample, sumOf } from './metrics.ts';
 
@@ -28,7 +27,7 @@ export {
 };
 
 /** The MLflow project directory (the URI for `mlflow run`). */
-export const EXAMPLE_DIR = dirname(fileURLToPath(import.meta.url));
+export const EXAMPLE_DIR = join(PROJECT_ROOT, 'examples', 'support-tickets');
 /** The four teams, i.e. the labels. */
 export const CATEGORIES = ['billing', 'technical', 'account', 'shipping'] as const;
 /** Default experiment of bootstrap runs. */

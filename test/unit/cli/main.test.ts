@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { commands } from '../../../cli/commands/index.ts';
+import { loadCommands } from '../../../cli/commands/index.ts';
 import { ctpilot, root } from './helpers.ts';
 
 describe('ctpilot entry point', () => {
   it('every verb has a summary, described flags and args, and examples in --help', async () => {
-    for (const spec of commands) {
+    for (const spec of await loadCommands()) {
       assert.ok(spec.summary && spec.description, spec.name);
       assert.ok(spec.examples.length >= 2, `${spec.name} needs examples`);
       for (const f of spec.flags) assert.ok(f.description, `${spec.name} --${f.name}`);
@@ -61,7 +61,7 @@ describe('ctpilot entry point', () => {
   });
 
   it('an internal fault is reported as a bug with its stack (exit 70)', async () => {
-    const spec = commands.find((c) => c.name === 'schema');
+    const spec = (await loadCommands()).find((c) => c.name === 'schema');
     assert.ok(spec);
     const original = spec.run;
     (spec as { run: typeof spec.run }).run = async () => {

@@ -68,7 +68,7 @@ describe('flags', () => {
   // commander takes a verb's --version as the program's own: `ctpilot approve p --version 7` printed 0.1.0 and exited 0.
   const RESERVED = ['version', 'help', 'color', 'noColor'];
   const offenders = async (verbs: (name: string) => boolean) => {
-    const { commands } = await import('../../../cli/commands/index.ts');
+    const commands = await (await import('../../../cli/commands/index.ts')).loadCommands();
     return commands
       .filter((spec) => verbs(spec.name))
       .flatMap((spec) =>
