@@ -150,9 +150,8 @@ async function npmDependencies() {
     say('npm dependencies up to date');
     return;
   }
-  // `npm install` rather than `npm ci`: it honours the lock file's versions
-  // and tolerates registries that lack other platforms' optional packages,
-  // which `npm ci` treats as a lock file out of sync.
+  // `npm install` honours the lock file's versions and leaves it unchanged
+  // (it lists every platform's optional packages, so `npm ci` works too).
   say('installing npm dependencies (npm install; first time: about a minute)…');
   const began = Date.now();
   await run('npm', 'npm', ['install', '--no-audit', '--no-fund'], { title: 'npm install' }).catch((error) => {

@@ -30,6 +30,7 @@ import { LIMITS } from '../policies/limits.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
 import { initialState, type PolicyState } from '../policies/state.ts';
 import { type DeliveryFailure, describeDeliveries, firstFailure } from './delivery.ts';
+import { controllerWorkflowId } from './ids.ts';
 import {
   type ApplyResult,
   alertSignal,
@@ -121,9 +122,7 @@ function describeError(error: unknown): string {
 /** Inbound alerts kept for the alert provider: the latest per label set, at most this many. */
 const MAX_ALERTS = 200;
 
-export function controllerWorkflowId(policyName: string): string {
-  return `policy:${policyName}`;
-}
+export { controllerWorkflowId };
 
 export function modelOfPolicy(policy: LoadedPolicy): string {
   return policy.instance?.model ?? policy.spec.model.name ?? policy.spec.metadata.name;

@@ -19,8 +19,8 @@ import {
 import type { LoadedDataConverter, Payload, UpdateDefinition } from '@temporalio/common';
 import type { LoadedPolicy } from '../../policies/loader.ts';
 import type { Config } from '../../workers/config.ts';
+import { controllerWorkflowId } from '../../workflows/ids.ts';
 import { type ControllerStatus, policyQuery, statusQuery } from '../../workflows/messages.ts';
-import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { UserError } from './errors.ts';
 import { temporalWorkflowUrl } from './links.ts';
 import { connectTemporal } from './services.ts';

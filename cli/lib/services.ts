@@ -3,7 +3,6 @@
 // fix (exit 2), with what to start or which variable to set.
 import { Client, Connection } from '@temporalio/client';
 import type { Clients } from '../../workers/clients.ts';
-import { createClients } from '../../workers/clients.ts';
 import { type Config, ConfigError, loadConfig } from '../../workers/config.ts';
 import { describeTemporalConnection, temporalConnectionOptions } from '../../workers/temporal-connection.ts';
 import { UserError } from './errors.ts';
@@ -43,6 +42,8 @@ export async function connectTemporal(config: Config): Promise<{ client: Client;
 
 /** Runs `fn` with the clients of MLflow, S3 and PostgreSQL, closing them afterwards. */
 export async function withClients<T>(config: Config, fn: (clients: Clients) => Promise<T>): Promise<T> {
+  // Loaded here, not at the top: the S3, PostgreSQL and MLflow clients only for the verbs that use them.
+  const { createClients } = await import('../../workers/clients.ts');
   const clients = createClients(config);
   try {
     return await fn(clients);

@@ -12,13 +12,13 @@ import { type LoadedPolicy, loadPolicy } from '../../policies/loader.ts';
 import type { Config } from '../../workers/config.ts';
 import { DEPLOY_HOOK_SECRET_FILE, existingHomeSecret } from '../../workers/local-secrets.ts';
 import { applyPolicies } from '../../workers/policy-sync.ts';
+import { controllerWorkflowId } from '../../workflows/ids.ts';
 import {
   type ControllerStatus,
   type RetrainProgress,
   retrainProgressQuery,
   statusQuery,
 } from '../../workflows/messages.ts';
-import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { bootstrapChampion, runningSimulator, type Simulator, startSimulator } from './control.ts';
 
 export const DEMO = {
