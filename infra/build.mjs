@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Compiles the TypeScript sources to JavaScript in dist/, for the CLI to
 // start without transpiling anything (cli/bin.mjs runs dist/ when it is
-// current, the sources through tsx otherwise), and writes the verbs'
-// metadata (dist/cli/verbs.json) so `ctpilot --help` loads no verb.
+// current, the sources through tsx otherwise), writes the verbs' metadata
+// (dist/cli/verbs.json) so `ctpilot --help` loads no verb, and bundles the
+// workflow code once (dist/workflow-bundle.js) for every worker to use.
 //
 // Run by the bootstrap (stamped: nothing to do when the sources did not
 // change) and by `npm run build`. Plain JavaScript with Node built-ins: it
@@ -43,6 +44,20 @@ export function build() {
   if (meta.status !== 0) throw new Error(`the verbs' metadata could not be written: ${meta.stderr}`);
   mkdirSync(join(dist, 'cli'), { recursive: true });
   writeFileSync(join(dist, 'cli', 'verbs.json'), meta.stdout);
+  // The workflow code, bundled once for every worker this checkout starts (npm start, tests) instead of per worker.
+  const bundle = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { bundleWorkflowCode } = await import('@temporalio/worker');
+       const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+       const { code } = await bundleWorkflowCode({ workflowsPath: ${JSON.stringify(join(root, 'workflows', 'index.ts'))}, logger: quiet });
+       (await import('node:fs')).writeFileSync(${JSON.stringify(join(dist, 'workflow-bundle.js'))}, code);`,
+    ],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (bundle.status !== 0) throw new Error(`the workflow bundle could not be built: ${bundle.stderr}`);
   // Last: a stamp only when everything above succeeded.
   writeFileSync(join(dist, '.sources'), `${sourceFingerprint(root)}\n`);
   return { dirs: SOURCE_DIRS };

@@ -2,11 +2,13 @@
 // the `ctpilot` task queue (CTPILOT_TASK_QUEUE); the training worker runs
 // training jobs on `<task queue>-training`, so long jobs never take the
 // orchestrator's slots and can run on other machines.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.ts';
 import { createTrainingWorkerActivities } from '../activities/training/run-job.ts';
+import { sourceFingerprint } from '../infra/build-fingerprint.mjs';
 import { trainingTaskQueue } from '../workflows/retrain.ts';
 import type { Clients } from './clients.ts';
 import { type Config, PROJECT_ROOT } from './config.ts';
@@ -52,9 +54,30 @@ function observed() {
   };
 }
 
+/**
+ * The workflow bundle the build made (dist/workflow-bundle.js), when it was
+ * made from the sources as they are now: a worker then starts without
+ * bundling. Otherwise undefined, and the worker bundles the sources itself.
+ */
+export function prebuiltWorkflowBundle(): WorkflowBundleOption | undefined {
+  const codePath = join(PROJECT_ROOT, 'dist', 'workflow-bundle.js');
+  const stamp = join(PROJECT_ROOT, 'dist', '.sources');
+  if (!existsSync(codePath) || !existsSync(stamp)) return undefined;
+  return readFileSync(stamp, 'utf8').trim() === sourceFingerprint(PROJECT_ROOT) ? { codePath } : undefined;
+}
+
+/**
+ * The bundle given, else the build's when it is current and no tracing plugin
+ * needs its own workflow interceptors bundled in, else the sources to bundle.
+ */
+function workflowCode(options: OrchestratorOptions) {
+  const bundle = options.workflowBundle ?? (currentTracing() ? undefined : prebuiltWorkflowBundle());
+  return bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH };
+}
+
 export interface OrchestratorOptions {
   /** Pre-bundled workflow code (tests bundle once and share it). */
-  readonly workflowBundle?: WorkflowBundle;
+  readonly workflowBundle?: WorkflowBundleOption;
   readonly taskQueue?: string;
 }
 
@@ -68,9 +91,7 @@ export async function createOrchestratorWorker(
     connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowCode(options),
     activities: createActivities(clients),
     ...observed(),
   });

@@ -21,8 +21,15 @@ describe('the compiled CLI', () => {
   it('the bootstrap built dist/ from the sources as they are, and it answers as the sources do', async () => {
     const { sourceFingerprint } = await import('../../infra/build-fingerprint.mjs');
     const { readFileSync } = await import('node:fs');
-    assert.equal(readFileSync(`${root}dist/.sources`, 'utf8').trim(), sourceFingerprint(root), 'dist/ is current');
-    const compiled = spawnSync(process.execPath, ['cli/bin.mjs', 'validate', '--help'], { cwd: root, encoding: 'utf8' });
+    assert.equal(
+      readFileSync(`${root}dist/.sources`, 'utf8').trim(),
+      sourceFingerprint(root),
+      'dist/ is current',
+    );
+    const compiled = spawnSync(process.execPath, ['cli/bin.mjs', 'validate', '--help'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     const sources = spawnSync(process.execPath, ['cli/bin.mjs', 'validate', '--help'], {
       cwd: root,
       encoding: 'utf8',
@@ -32,7 +39,10 @@ describe('the compiled CLI', () => {
     assert.equal(compiled.stdout, sources.stdout);
     const top = spawnSync(process.execPath, ['cli/bin.mjs', '--help'], { cwd: root, encoding: 'utf8' });
     assert.match(top.stdout, /validate.*check policy files/);
-    const checked = spawnSync(process.execPath, ['cli/bin.mjs', 'validate', 'policies/examples/'], { cwd: root, encoding: 'utf8' });
+    const checked = spawnSync(process.execPath, ['cli/bin.mjs', 'validate', 'policies/examples/'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     assert.equal(checked.status, 0, checked.stdout + checked.stderr);
   });
 });

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, VARIABLES } from '../../../workers/config.ts';
+import {
+  ConfigError,
+  LOCAL_POSTGRES_ADMIN_PASSWORD,
+  LOCAL_POSTGRES_WORKER_PASSWORD,
+  loadConfig,
+  postgresBinDir,
+  VARIABLES,
+} from '../../../workers/config.ts';
 
 describe('configuration from the environment', () => {
   it('defaults to a local stack on the documented ports', () => {
@@ -10,11 +20,37 @@ describe('configuration from the environment', () => {
     assert.equal(config.temporal.uiUrl, 'http://127.0.0.1:8233');
     assert.equal(config.temporal.taskQueue, 'ctpilot');
     assert.equal(config.mlflow.trackingUri, 'http://127.0.0.1:5000');
-    assert.equal(config.postgres.url, 'postgresql://postgres@127.0.0.1:55432/postgres');
+    // Which local engine is the default depends on whether Debian's PostgreSQL is installed.
+    assert.match(config.postgres.url, /@127\.0\.0\.1:55432\/postgres$/);
+    assert.equal(config.postgres.engine, postgresBinDir() ? 'postgresql' : 'pglite');
     assert.equal(config.s3.endpoint, 'http://127.0.0.1:9000');
     assert.equal(config.s3.forcePathStyle, true);
     assert.equal(config.prometheus.url, 'http://127.0.0.1:9090');
     assert.ok(config.home.endsWith('.ctpilot'));
+  });
+
+  it("the local PostgreSQL engine: PGlite as postgres; Debian's as the worker role with the home's passwords", () => {
+    const home = mkdtempSync(join(tmpdir(), 'ctpilot-config-'));
+    try {
+      const pglite = loadConfig({ CTPILOT_HOME: home, CTPILOT_POSTGRES_ENGINE: 'pglite' }).postgres;
+      assert.equal(pglite.url, 'postgresql://postgres@127.0.0.1:55432/postgres');
+      assert.equal(pglite.adminUrl, pglite.url);
+      if (!postgresBinDir()) {
+        assert.throws(
+          () => loadConfig({ CTPILOT_HOME: home, CTPILOT_POSTGRES_ENGINE: 'postgresql' }),
+          (e: unknown) => e instanceof ConfigError && /apt-get install postgresql/.test(e.message),
+        );
+        return;
+      }
+      writeFileSync(join(home, LOCAL_POSTGRES_WORKER_PASSWORD), 'w/rk+1\n');
+      writeFileSync(join(home, LOCAL_POSTGRES_ADMIN_PASSWORD), 'adm@n\n');
+      const debian = loadConfig({ CTPILOT_HOME: home, CTPILOT_POSTGRES_ENGINE: 'postgresql' }).postgres;
+      assert.equal(debian.url, 'postgresql://ctpilot_worker:w%2Frk%2B1@127.0.0.1:55432/postgres');
+      assert.equal(debian.adminUrl, 'postgresql://postgres:adm%40n@127.0.0.1:55432/postgres');
+      assert.equal(debian.binDir, postgresBinDir());
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('a service variable makes that service external; ports move the local ones', () => {
