@@ -28,7 +28,7 @@ function findTests(dir: string): string[] {
 }
 
 function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files];
+  const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=3', ...files];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
     child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
