@@ -27,6 +27,30 @@ function findTests(dir: string): string[] {
   return found.sort();
 }
 
+// The files that take longest start first, so none of them is left running
+// alone at the end while the other slots sit idle (longest-first scheduling);
+// the rest follow, integration before unit, since unit files are short and fill gaps.
+const LONGEST_FIRST = [
+  'e2e-promotion',
+  'demo',
+  'fault-retrain-kill',
+  'fault-shadow-kill',
+  'fault-services-retrain',
+  'example-support-tickets',
+  'fault-services-evaluation',
+  'e2e-retrain',
+  'long-timers',
+  'start-signals',
+];
+
+function scheduled(files: string[]): string[] {
+  const rank = (f: string) => {
+    const i = LONGEST_FIRST.findIndex((name) => f.endsWith(`${name}.test.ts`));
+    return i === -1 ? LONGEST_FIRST.length : i;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b));
+}
+
 function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const args = ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=3', ...files];
   return new Promise((resolve) => {
@@ -53,7 +77,7 @@ async function main(): Promise<number> {
   // summary line. Services start only when an integration test is selected.
   const stack = integration.length > 0 ? await startTestStack() : undefined;
   try {
-    return await runNodeTests([...unit, ...integration], { ...process.env, ...stack?.env });
+    return await runNodeTests(scheduled([...integration, ...unit]), { ...process.env, ...stack?.env });
   } finally {
     await stack?.stop();
   }

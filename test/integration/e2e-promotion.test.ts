@@ -3,6 +3,7 @@
 // labels to S3, scores any version for the shadow replay, and reloads on the
 // signed deploy hook.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -26,8 +27,13 @@ import { retrainWorkflow } from '../../workflows/retrain.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
 
 const HOOK_SECRET_VARIABLE = 'CTPILOT_TEST_DEPLOY_HOOK_SECRET';
+// One deploy-hook secret for every simulator of this file: the tests run two
+// at a time, and the worker reads the secret from the environment at use.
+const HOOK_SECRET = randomBytes(24).toString('hex');
 
-describe('shadow, approval, promotion, bake and rollback with the example model', () => {
+// Two tests at a time: each serves its own model and simulator, and most of
+// a test is waiting (shadow windows, bake periods, label delays).
+describe('shadow, approval, promotion, bake and rollback with the example model', { concurrency: 2 }, () => {
   const config = testConfig();
   const taskQueue = uniqueName('promotion');
   let clients: Clients;
@@ -38,6 +44,7 @@ describe('shadow, approval, promotion, bake and rollback with the example model'
   const simulators: Simulator[] = [];
 
   before(async () => {
+    process.env[HOOK_SECRET_VARIABLE] = HOOK_SECRET;
     quietTemporalRuntime();
     clients = createClients(config);
     await migrate(clients.pool);
@@ -71,9 +78,9 @@ describe('shadow, approval, promotion, bake and rollback with the example model'
       labelDelaySeconds: 1,
       scrapeInterval: '2s',
       flushSeconds: 1,
+      hookSecret: HOOK_SECRET,
     });
     simulators.push(simulator);
-    process.env[HOOK_SECRET_VARIABLE] = simulator.hookSecret;
     return { modelName, simulator };
   }
 
