@@ -84,16 +84,34 @@ export function mmdTest(
   z.set(x);
   z.set(y, m);
   const D = new Float64Array(N * N);
-  const upper = new Float64Array((N * (N - 1)) / 2);
-  let t = 0;
   for (let i = 0; i < N; i++) {
     for (let j = i + 1; j < N; j++) {
       const d = (z[i]! - z[j]!) ** 2;
       D[i * N + j] = d;
       D[j * N + i] = d;
-      upper[t++] = d;
     }
   }
+  return mmdFromSquaredDistances(D, m, n, B, rng);
+}
+
+/**
+ * The permutation test on a pooled matrix of squared distances (the first m
+ * points are the reference, the next n the current window): median-heuristic
+ * bandwidth, unbiased MMD², B shuffles drawn from `rng`. Shared by the
+ * univariate test above and the multivariate one of the diagnosis.
+ */
+export function mmdFromSquaredDistances(
+  D: Float64Array,
+  m: number,
+  n: number,
+  permutations: number,
+  rng: Rng,
+): MmdResult {
+  if (m < 2 || n < 2) throw new StatsInputError('too-small', 'MMD needs at least two values per sample.');
+  const N = m + n;
+  const upper = new Float64Array((N * (N - 1)) / 2);
+  let t = 0;
+  for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) upper[t++] = D[i * N + j]!;
   upper.sort();
   let sigma2 = quantileSorted(upper, 0.5) / 2;
   if (!(sigma2 > 0)) sigma2 = 0.5; // all distances equal: any bandwidth gives MMD 0
@@ -102,9 +120,14 @@ export function mmdTest(
   const order = Uint32Array.from({ length: N }, (_, i) => i);
   const observed = mmd2(K, N, order, m);
   let hits = 0;
-  for (let b = 0; b < B; b++) {
+  for (let b = 0; b < permutations; b++) {
     shuffle(order, rng);
     if (mmd2(K, N, order, m) >= observed) hits++;
   }
-  return { statistic: observed, pValue: (1 + hits) / (1 + B), sigma: Math.sqrt(sigma2), permutations: B };
+  return {
+    statistic: observed,
+    pValue: (1 + hits) / (1 + permutations),
+    sigma: Math.sqrt(sigma2),
+    permutations,
+  };
 }

@@ -34,6 +34,14 @@ export interface QualityOptions {
   violations?: Record<string, number>;
 }
 
+/** The thresholds `qualityChecks` uses when an option is not given. */
+export const DEFAULT_QUALITY_OPTIONS = {
+  maxMissingRate: 0.05,
+  maxMissingIncrease: 0.02,
+  maxOutOfRangeRate: 0.01,
+  maxNewCategoryRate: 0.01,
+} as const satisfies QualityOptions;
+
 function missingRate(c: Column): number {
   if (c.values.length === 0) return 0;
   let m = 0;
@@ -58,10 +66,10 @@ export function qualityChecks(
   current: Table,
   options: QualityOptions = {},
 ): QualityFinding[] {
-  const maxMissing = options.maxMissingRate ?? 0.05;
-  const maxIncrease = options.maxMissingIncrease ?? 0.02;
-  const maxOut = options.maxOutOfRangeRate ?? 0.01;
-  const maxNew = options.maxNewCategoryRate ?? 0.01;
+  const maxMissing = options.maxMissingRate ?? DEFAULT_QUALITY_OPTIONS.maxMissingRate;
+  const maxIncrease = options.maxMissingIncrease ?? DEFAULT_QUALITY_OPTIONS.maxMissingIncrease;
+  const maxOut = options.maxOutOfRangeRate ?? DEFAULT_QUALITY_OPTIONS.maxOutOfRangeRate;
+  const maxNew = options.maxNewCategoryRate ?? DEFAULT_QUALITY_OPTIONS.maxNewCategoryRate;
   for (const [k, v] of Object.entries({ maxMissing, maxIncrease, maxOut, maxNew })) {
     requireConfig(v >= 0 && v <= 1, `${k} must be in [0, 1], got ${v}.`);
   }
