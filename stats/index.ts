@@ -45,6 +45,70 @@ export { Ddm, type DdmOptions, type DdmState } from './detectors/ddm.ts';
 export { Eddm, type EddmOptions, type EddmState } from './detectors/eddm.ts';
 export { Kswin, type KswinOptions, type KswinState } from './detectors/kswin.ts';
 export { PageHinkley, type PageHinkleyOptions, type PageHinkleyState } from './detectors/page-hinkley.ts';
+export {
+  type BusinessEvidence,
+  businessStage,
+  CAUSES,
+  type Cause,
+  type CauseChoice,
+  type CauseInput,
+  type ConceptEvidence,
+  type ConceptOptions,
+  type ConceptThresholds,
+  type CovariateEvidence,
+  type CovariateOptions,
+  type CovariateThresholds,
+  chooseCause,
+  classWeights,
+  conceptStage,
+  covariateStage,
+  DEFAULT_THRESHOLDS,
+  type Diagnosis,
+  type DiagnosisInput,
+  type DiagnosisOverrides,
+  type DiagnosisRoles,
+  type DiagnosisThresholds,
+  diagnose,
+  driftEffect,
+  driftWords,
+  type ExplainOptions,
+  type ExternalEvent,
+  explainByLabelShift,
+  type FeatureDrift,
+  type FeatureDriftList,
+  featureDrift,
+  featureDrifts,
+  type KpiReading,
+  type LabelShiftEvidence,
+  type LabelShiftExplanation,
+  type LabelShiftThresholds,
+  labelShiftExplains,
+  labelShiftStage,
+  MIN_LABELS_FOR_SHIFT,
+  MIN_SEGMENT_ROWS,
+  MULTIVARIATE_ALPHA,
+  type MultivariateEvidence,
+  type MultivariateMmdOptions,
+  type MultivariateMmdResult,
+  multivariateMmd,
+  type PerformanceComparison,
+  type QualityAlert,
+  type QualityEvidence,
+  qualityStage,
+  type RetestedFeature,
+  resolveThresholds,
+  type SegmentGap,
+  STAGES,
+  type StageName,
+  type StageResult,
+  type StageVerdict,
+  type UnjudgedFeature,
+  type ValidityCheck,
+  type ValidityCheckName,
+  type ValidityEvidence,
+  type ValidityThresholds,
+  validityStage,
+} from './diagnosis/index.ts';
 export { hellinger, jensenShannon, klDivergence, totalVariation } from './divergence.ts';
 export {
   type ColumnDrift,
@@ -69,10 +133,11 @@ export {
 } from './ks.ts';
 export { type McNemarResult, mcnemar, mcnemarPaired } from './mcnemar.ts';
 export { binaryMetrics, METRICS, type MetricName, multiclassMetrics, rocAuc } from './metrics.ts';
-export { type MmdOptions, type MmdResult, mmdTest } from './mmd.ts';
+export { type MmdOptions, type MmdResult, mmdFromSquaredDistances, mmdTest } from './mmd.ts';
 export { agreementRate, latencyQuantiles } from './paired.ts';
 export { psi, psiCategories, psiFromShares } from './psi.ts';
 export {
+  DEFAULT_QUALITY_OPTIONS,
   QUALITY_CHECKS,
   type QualityCheck,
   type QualityFinding,
@@ -94,6 +159,7 @@ export { betainc, betaincc, lbeta, studentTSf } from './special/beta.ts';
 export { erfc, normCdf, normSf } from './special/erf.ts';
 export { chi2Sf, gammainc, gammaincc, lgamma } from './special/gamma.ts';
 export { kstwoCdf, kstwoSf } from './special/kstwo.ts';
+export { normPpf } from './special/normal-quantile.ts';
 export { smirnovSf } from './special/smirnov.ts';
 export { type Band, chunkBounds, stdBand } from './thresholds.ts';
 export { type TTestResult, tTestInd } from './ttest.ts';
