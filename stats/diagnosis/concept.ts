@@ -264,7 +264,7 @@ export function conceptStage(
   return {
     stage: 'concept',
     verdict: fail ? 'fail' : 'pass',
-    summary: fail ? `concept drift: ${words}${seg}` : `P(y|x) holds: ${words}`,
+    summary: fail ? `${words}${seg}` : `P(y|x) holds: ${words}`,
     features: fail && worstSegment && roles.segment ? [roles.segment] : [],
     evidence,
   };

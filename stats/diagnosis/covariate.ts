@@ -98,14 +98,17 @@ export function covariateStage(
   const evidence: CovariateEvidence = { drift: list.drift, unjudged: list.unjudged, score, multivariate };
   const parts: string[] = [];
   if (drifted.length) parts.push(`${drifted.map(driftWords).join('; ')}`);
-  if (scoreDrifted) parts.push(`score ${driftWords(score as FeatureDrift).replace(`${roles.score} `, '')}`);
+  if (scoreDrifted) {
+    const w = driftWords(score as FeatureDrift);
+    parts.push(roles.score === 'score' ? w : `score ${w}`);
+  }
   if (jointDrifted && multivariate?.judged)
     parts.push(`features jointly (MMD ${pValue(multivariate.pValue)})`);
   if (parts.length) {
     return {
       stage: 'covariate',
       verdict: 'fail',
-      summary: `drifted: ${parts.join('; ')}`,
+      summary: parts.join('; '),
       // Joint drift without a marginal one: blame the features that moved most.
       features: drifted.length
         ? drifted.map((d) => d.feature)

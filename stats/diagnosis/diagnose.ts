@@ -124,11 +124,14 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
       const top = list.drift.find((d) => d.drifted);
       return `${top ? driftWords(top) : covariate.summary}; ${performanceWords(performance)}`;
     },
-    labelShift: () =>
-      `${labelShift.summary.replace(/^label shift: /, '')}${explanation ? `; ${explanation.summary}` : ''}`,
-    conceptDrift: () => concept.summary.replace(/^concept drift: /, ''),
+    labelShift: () => `${labelShift.summary}${explanation ? `; ${explanation.summary}` : ''}`,
+    conceptDrift: () => concept.summary,
     unexplained: () => `${performanceWords(performance)}; no stage accounts for it`,
-    none: () => `every stage passes or is inconclusive; ${performanceWords(performance)}`,
+    none: () => {
+      const open = stages.filter((s) => s.verdict === 'inconclusive').map((s) => s.stage);
+      const state = open.length ? `no stage fails (${names(open)} inconclusive)` : 'every stage passes';
+      return `${state}; ${performanceWords(performance)}`;
+    },
   };
   const featureText = choice.features.length ? ` (${names(choice.features)})` : '';
   const summary = `${CAUSE_WORDS[choice.cause]}${featureText}: ${causeLine[choice.cause]()}`;

@@ -92,11 +92,11 @@ export function featureDrifts(
   return { drift, unjudged };
 }
 
-/** "age wasserstein 0.83 (threshold 0.1)" or "plan chisquare p < 0.001". */
+/** "age drifted: wasserstein 0.83 (threshold 0.1), effect 0.83" or "plan: chisquare p = 0.41, effect 0.01". */
 export function driftWords(d: FeatureDrift): string {
   const v =
     getDriftTest(d.test).direction === 'p-value'
       ? pValue(d.value)
       : `${num(d.value)} (threshold ${num(d.threshold)})`;
-  return `${d.feature} ${d.test} ${v}, effect ${num(d.effect)}`;
+  return `${d.feature}${d.drifted ? ' drifted' : ''}: ${d.test} ${v}, effect ${num(d.effect)}`;
 }

@@ -111,7 +111,7 @@ export function labelShiftStage(
   return {
     stage: 'labelShift',
     verdict: fail ? 'fail' : 'pass',
-    summary: fail ? `label shift: ${words}` : `class mix stable: ${words}`,
+    summary: fail ? words : `class mix stable: ${words}`,
     features: fail ? [roles.label] : [],
     evidence: {
       ...empty,
