@@ -5,7 +5,9 @@
 // features drift too — through the class mix alone. `explainByLabelShift`
 // tests that: it resamples the reference to the current class mix (class
 // weights q(y)/p(y)) and re-tests the features; if what drifted no longer
-// does, and nothing new drifts, the label shift explains the drift.
+// does, and nothing new drifts, the label shift explains the drift. (The
+// score is re-tested with the features when given; the joint MMD of the
+// covariate stage is not.)
 
 import type { Table } from '../columns.ts';
 import type { ColumnTestChoice } from '../drift.ts';
