@@ -9,13 +9,14 @@
 // append finds the row it wrote (step key = evaluation number + instant).
 
 import type { Decision } from '../policies/decision.ts';
-import { evaluate } from '../policies/evaluate.ts';
+import { evaluate, wantsDiagnosis } from '../policies/evaluate.ts';
 import { championObserved } from '../policies/lifecycle.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
 import type { Measurement } from '../policies/measurement.ts';
 import { planMeasurements } from '../policies/requests.ts';
 import type { PolicyState } from '../policies/state.ts';
 import type { AuditStore } from './audit/store.ts';
+import { type DiagnosisDeps, runDiagnosis } from './diagnosis.ts';
 import { collectMeasurements, type ProviderDeps } from './metrics/index.ts';
 import type { ReceivedAlert } from './metrics/provider.ts';
 
@@ -56,7 +57,7 @@ function evidence(m: Measurement) {
 const CHAMPION_RECHECK_MS = 5 * 60_000;
 const championSeen = new Map<string, { at: number }>();
 
-export function createEvaluationActivities(deps: ProviderDeps & { audit: AuditStore }) {
+export function createEvaluationActivities(deps: ProviderDeps & DiagnosisDeps & { audit: AuditStore }) {
   return {
     async evaluatePolicy(input: EvaluationInput): Promise<EvaluationResult> {
       const policy = input.policy;
@@ -89,7 +90,18 @@ export function createEvaluationActivities(deps: ProviderDeps & { audit: AuditSt
         },
         deps,
       );
-      const { decision, nextState } = evaluate(policy, state, measurements, input.at);
+      let { decision, nextState } = evaluate(policy, state, measurements, input.at);
+      // Diagnose before acting: when a trigger's retrain or alert is due, the
+      // staged triage decides whether the retrain goes ahead, and whom to tell.
+      let diagnosis: unknown;
+      if (policy.spec.diagnosis && wantsDiagnosis(decision)) {
+        const run = await runDiagnosis(policy, input.at, decision.metrics, deps, {
+          model,
+          seed: decision.evaluation,
+        });
+        diagnosis = run.ok ? run.diagnosis : { error: run.error };
+        ({ decision, nextState } = evaluate(policy, state, measurements, input.at, { diagnosis: run.brief }));
+      }
       const { row } = await deps.audit.append({
         model: modelOf(policy),
         policy: policy.spec.metadata.name,
@@ -111,6 +123,7 @@ export function createEvaluationActivities(deps: ProviderDeps & { audit: AuditSt
           triggers: decision.triggers,
           actions: decision.actions,
           warnings: decision.warnings,
+          ...(decision.diagnosis ? { diagnosis: { ...decision.diagnosis, evidence: diagnosis } } : {}),
         },
       });
       const alertMatchers = requests.flatMap((r) =>

@@ -3,6 +3,7 @@
 // payload, and what `ctpilot history` prints. Every action carries a complete
 // explanation in words; the structured fields beside it are for machines.
 
+import type { Cause, StageName, StageVerdict } from '../stats/diagnosis/types.ts';
 import type { MetricVerdict } from './classify.ts';
 
 export type ActionKind = 'retrain' | 'rollback' | 'alert' | 'resolve';
@@ -24,7 +25,8 @@ export type GuardName =
   | 'noPreviousChampion'
   | 'rollbackPending'
   | 'rollingBack'
-  | 'failureBackoff';
+  | 'failureBackoff'
+  | 'diagnosis';
 
 export interface Hold {
   readonly guard: GuardName;
@@ -87,6 +89,31 @@ export interface Decision {
   readonly actions: readonly Action[];
   /** Problems with the input that did not stop the evaluation (unknown metric names, duplicates). */
   readonly warnings: readonly string[];
+  /** The diagnosis run before acting (policies with a `diagnosis` section, when a trigger was due). */
+  readonly diagnosis?: DiagnosisBrief;
 }
 
 export type { MetricVerdict };
+
+/**
+ * What the diagnosis found, as the decision carries it: the cause, the
+ * features, the action it routed to, and each stage's verdict in a line. The
+ * full evidence (per-feature tests, performance, segments) is in the audit row.
+ */
+export interface DiagnosisBrief {
+  readonly cause: Cause;
+  readonly features: readonly string[];
+  /** One line: the cause, the features, the key numbers. */
+  readonly summary: string;
+  readonly action: 'retrain' | 'alert' | 'hold' | 'none';
+  /** In words: "held: data quality — income 45.0 % missing …; alerting data-eng; no retrain on broken data". */
+  readonly explanation: string;
+  readonly receivers: readonly string[];
+  readonly stages: ReadonlyArray<{
+    readonly stage: StageName;
+    readonly verdict: StageVerdict;
+    readonly summary: string;
+  }>;
+  /** The sample of hard cases written for review, when one was. */
+  readonly samplesUri?: string;
+}

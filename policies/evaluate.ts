@@ -15,7 +15,15 @@
 import { type CelInput, celMap } from '@bufbuild/cel';
 import { type ConditionResult, runCondition } from './cel/runtime.ts';
 import { bindingOf, classify, fmt, type MetricVerdict } from './classify.ts';
-import type { Action, ActionKind, Decision, Hold, Outcome, TriggerVerdict } from './decision.ts';
+import type {
+  Action,
+  ActionKind,
+  Decision,
+  DiagnosisBrief,
+  Hold,
+  Outcome,
+  TriggerVerdict,
+} from './decision.ts';
 import { durationMs } from './duration.ts';
 import { alertHolds, clearGuards, retrainHolds, rollbackHolds } from './guards.ts';
 import { canonicalJson } from './hash.ts';
@@ -34,6 +42,26 @@ import {
 export interface Evaluation {
   readonly decision: Decision;
   readonly nextState: PolicyState;
+}
+
+/** What the evaluator is told besides the measurements. */
+export interface EvaluationContext {
+  /**
+   * The diagnosis run for this evaluation (activities/diagnosis.ts runs it when
+   * a trigger is due): a retrain it does not confirm is held back by the
+   * `diagnosis` guard, and the cause it alerts on becomes an alert action.
+   */
+  readonly diagnosis?: DiagnosisBrief;
+}
+
+/** Whether this decision has a trigger's retrain or alert going out: the moment a diagnosis is worth running. */
+export function wantsDiagnosis(decision: Decision): boolean {
+  return decision.actions.some(
+    (a) =>
+      (a.kind === 'retrain' || a.kind === 'alert') &&
+      (a.status === 'act' || a.status === 'dryRun') &&
+      !a.origin.startsWith('metric:'),
+  );
 }
 
 /** The key under which the bake-period rollback condition keeps its persistence. Not a valid trigger name. */
@@ -224,8 +252,10 @@ export function evaluate(
   prior: PolicyState | null | undefined,
   measurements: readonly Measurement[],
   now: Date | string | number,
+  context: EvaluationContext = {},
 ): Evaluation {
   const policy = loaded.spec;
+  const diagnosis = context.diagnosis;
   const nowMs = toMs(now);
   const at = iso(nowMs);
   let state = reconcileState(policy, prior ?? initialState(), nowMs);
@@ -425,7 +455,7 @@ export function evaluate(
               detail: `requirement \`${req}\` cannot be decided: ${undeterminedWhy(req, verdicts, names, rr.why)}`,
             });
         }
-        if (t.action === 'retrain')
+        if (t.action === 'retrain') {
           holds.push(
             ...retrainHolds(
               policy,
@@ -435,7 +465,10 @@ export function evaluate(
               rollbackBy !== undefined ? state.champion : undefined,
             ),
           );
-        else if (t.action === 'rollback') holds.push(...rollbackHolds(state, rollbackBy));
+          // The diagnosis confirms a retrain only on concept drift (the routing decides).
+          if (diagnosis && diagnosis.action !== 'retrain')
+            holds.push({ guard: 'diagnosis', detail: diagnosis.explanation });
+        } else if (t.action === 'rollback') holds.push(...rollbackHolds(state, rollbackBy));
         else holds.push(...alertHolds(policy, nowMs));
 
         const kind: ActionKind = t.action;
@@ -509,6 +542,37 @@ export function evaluate(
   }
   state = { ...state, triggers: triggerStates };
 
+  // The diagnosis's own alert: to the cause's receivers, once per cause while it lasts.
+  if (diagnosis) {
+    const known = state.diagnosis?.cause === diagnosis.cause;
+    if (diagnosis.action === 'alert' && !known) {
+      const holds = alertHolds(policy, nowMs);
+      const status = dryPolicy ? 'dryRun' : holds.length > 0 ? 'held' : 'act';
+      actions.push({
+        kind: 'alert',
+        status,
+        origin: `diagnosis:${diagnosis.cause}`,
+        severity: diagnosis.cause === 'dataQuality' ? 'critical' : 'warning',
+        explanation: `Diagnosis of ${modelName}: ${diagnosis.explanation}. ${diagnosis.summary}.${
+          holds.length ? ` Held back by ${holds.map((h) => `${h.guard} — ${h.detail}`).join('; ')}.` : ''
+        }${status === 'dryRun' ? ' Dry run: no alert was sent.' : ''}`,
+        heldBy: holds,
+        notify: [...diagnosis.receivers],
+        evidence: [],
+      });
+    }
+    state = {
+      ...state,
+      diagnosis:
+        diagnosis.cause === 'none'
+          ? null
+          : { cause: diagnosis.cause, since: known ? state.diagnosis!.since : at },
+    };
+  } else if (state.diagnosis && !triggerVerdicts.some((t) => t.met)) {
+    // Nothing is due any more: the next diagnosis announces its cause afresh.
+    state = { ...state, diagnosis: null };
+  }
+
   // 5. Headline and next state.
   const acted = (k: ActionKind) => actions.some((a) => a.kind === k && a.status === 'act');
   const outcome: Outcome = acted('rollback')
@@ -536,6 +600,7 @@ export function evaluate(
     triggers: triggerVerdicts,
     actions,
     warnings,
+    ...(diagnosis ? { diagnosis } : {}),
   };
   const nextState: PolicyState = {
     ...state,

@@ -93,6 +93,43 @@ export function planMeasurements(
   return Object.entries(policy.metrics).map(([name, m]) => plan(name, m, values, nowMs, at));
 }
 
+type DataWindow = NonNullable<Metric['drift']>['reference'];
+
+/**
+ * A data window at an instant: placeholders filled (with {{ window.from }} and
+ * {{ window.to }} when it has a lookback), the lookback turned into [from, to).
+ * What could not be rendered is in `errors`; the text is then left as written.
+ */
+export function windowRequest(
+  w: DataWindow,
+  values: TemplateValues,
+  nowMs: number,
+): { readonly request: WindowRequest; readonly errors: readonly string[] } {
+  const errors: string[] = [];
+  const at = iso(nowMs);
+  const span = w.lookback !== undefined ? { from: iso(nowMs - durationMs(w.lookback)), to: at } : {};
+  const vals = span.from ? { ...values, 'window.from': span.from, 'window.to': span.to } : values;
+  const text = (s: string) => {
+    try {
+      return renderText(s, vals);
+    } catch (e) {
+      errors.push((e as Error).message);
+      return s;
+    }
+  };
+  const request: WindowRequest = {
+    ...(w.uri !== undefined ? { uri: text(w.uri) } : {}),
+    ...(w.format !== undefined ? { format: w.format } : {}),
+    ...(w.sql !== undefined ? { sql: w.sql } : {}),
+    ...(w.params !== undefined ? { params: w.params.map((p) => (typeof p === 'string' ? text(p) : p)) } : {}),
+    ...(w.connection !== undefined ? { connection: w.connection } : {}),
+    ...(w.timestampColumn !== undefined ? { timestampColumn: w.timestampColumn } : {}),
+    ...(w.types !== undefined ? { types: w.types } : {}),
+    ...span,
+  };
+  return { request, errors };
+}
+
 function plan(
   metric: string,
   m: Metric,
@@ -118,21 +155,10 @@ function plan(
       return q;
     }
   };
-  const window = (w: NonNullable<Metric['drift']>['reference']): WindowRequest => {
-    const span = w.lookback !== undefined ? { from: iso(nowMs - durationMs(w.lookback)), to: at } : {};
-    const vals = span.from ? { ...values, 'window.from': span.from, 'window.to': span.to } : values;
-    return {
-      ...(w.uri !== undefined ? { uri: text(w.uri, vals) } : {}),
-      ...(w.format !== undefined ? { format: w.format } : {}),
-      ...(w.sql !== undefined ? { sql: w.sql } : {}),
-      ...(w.params !== undefined
-        ? { params: w.params.map((p) => (typeof p === 'string' ? text(p, vals) : p)) }
-        : {}),
-      ...(w.connection !== undefined ? { connection: w.connection } : {}),
-      ...(w.timestampColumn !== undefined ? { timestampColumn: w.timestampColumn } : {}),
-      ...(w.types !== undefined ? { types: w.types } : {}),
-      ...span,
-    };
+  const window = (w: DataWindow): WindowRequest => {
+    const rendered = windowRequest(w, values, nowMs);
+    errors.push(...rendered.errors);
+    return rendered.request;
   };
   const done = <R extends MeasurementRequest>(r: R): R =>
     errors.length ? { ...r, renderError: errors.join('; ') } : r;

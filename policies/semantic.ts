@@ -265,6 +265,47 @@ export function semanticIssues(parsed: ParsedSource): PolicyIssue[] {
     for (const p of a.problems) at(p.code, path, p.message, p.hint, { offset: p.offset });
   };
 
+  // --- diagnosis: the KPI is one of the policy's metrics; routes name receivers that exist.
+  const diagnosis = asObj(root.diagnosis);
+  if (isStr(diagnosis.kpi) && !Object.hasOwn(rawMetrics, diagnosis.kpi)) {
+    at(
+      'unknown-reference',
+      ['diagnosis', 'kpi'],
+      `no metric named \`${diagnosis.kpi}\` in metrics`,
+      suggestion(diagnosis.kpi, Object.keys(rawMetrics), 'metrics'),
+    );
+  } else if (isStr(diagnosis.kpi) && !isObj(asObj(rawMetrics[diagnosis.kpi]).objective)) {
+    at(
+      'inconsistent',
+      ['diagnosis', 'kpi'],
+      `the KPI \`${diagnosis.kpi}\` has no objective, so it can never be seen to drop`,
+      'give it one, e.g. objective: { change: { baseline: { offset: 7d }, maxRelativeDrop: 0.1 } }',
+    );
+  }
+  for (const [cause, raw] of Object.entries(asObj(diagnosis.routes))) {
+    const r = asObj(raw);
+    if (r.action === 'retrain' && !isObj(root.training)) {
+      at(
+        'inconsistent',
+        ['diagnosis', 'routes', cause, 'action'],
+        `${cause} routes to a retrain, but the policy has no training section`,
+        'add training: { experiment, launcher } or route it to alert',
+      );
+    }
+    if (Array.isArray(r.receivers)) {
+      r.receivers.forEach((name, i) => {
+        if (isStr(name) && !Object.hasOwn(asObj(root.notify), name)) {
+          at(
+            'unknown-reference',
+            ['diagnosis', 'routes', cause, 'receivers', i],
+            `no receiver named \`${name}\` in notify`,
+            suggestion(name, Object.keys(asObj(root.notify)), 'receivers'),
+          );
+        }
+      });
+    }
+  }
+
   const triggers = asObj(root.triggers);
   const receivers = Object.keys(asObj(root.notify));
   for (const [name, raw] of Object.entries(triggers)) {

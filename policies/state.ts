@@ -65,6 +65,8 @@ export interface PolicyState {
   } | null;
   /** Retrains that failed in a row, and when the last did (guards.failureBackoff); absent in older state. */
   readonly failures?: { readonly count: number; readonly lastAt: string } | null;
+  /** The cause the last diagnosis alerted on and since when: the same cause is not announced again while it lasts. */
+  readonly diagnosis?: { readonly cause: string; readonly since: string } | null;
 }
 
 export function initialState(): PolicyState {
@@ -180,5 +182,8 @@ export function parseState(input: unknown): PolicyState {
   const fs = input.failures;
   if (!(fs === undefined || fs === null || (isObj(fs) && isCount(fs.count) && isIso(fs.lastAt))))
     fail('failures');
+  const dg = input.diagnosis;
+  if (!(dg === undefined || dg === null || (isObj(dg) && typeof dg.cause === 'string' && isIso(dg.since))))
+    fail('diagnosis');
   return input as unknown as PolicyState;
 }

@@ -72,8 +72,13 @@ const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 4, initialInterval: '2 seconds', backoffCoefficient: 2 },
 });
+// A diagnosis reads its windows too. (No patch: a policy recorded before the
+// diagnosis existed has none, so its executions take the same branch.)
 function readsDataWindows(policy: LoadedPolicy): boolean {
-  return Object.values(policy.spec.metrics).some((metric) => metric.drift || metric.estimate);
+  return (
+    policy.spec.diagnosis !== undefined ||
+    Object.values(policy.spec.metrics).some((metric) => metric.drift || metric.estimate)
+  );
 }
 const {
   sendNotification,

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../duration.ts';
 import { duration, labelKey, metricName, policyName, receiverName, text, triggerName } from './common.ts';
+import { diagnosis } from './diagnosis.ts';
 import { modelRef, promotion, receiver, shadow, training } from './lifecycle.ts';
 import { errorPolicy, metric, noDataPolicy } from './metrics.ts';
 import { guards, trigger } from './triggers.ts';
@@ -87,6 +88,7 @@ export const policySchema = z
       holdAlertsInMaintenance: false,
       failureBackoff: { initial: '10m', max: '24h' },
     }),
+    diagnosis: diagnosis.optional(),
     training: training.optional(),
     shadow: shadow.optional(),
     promotion: promotion.optional(),

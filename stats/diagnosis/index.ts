@@ -21,6 +21,7 @@ export {
   featureDrifts,
   type UnjudgedFeature,
 } from './feature-drift.ts';
+export { type HardCase, type HardCaseKind, hardCases } from './hard-cases.ts';
 export {
   classWeights,
   type ExplainOptions,

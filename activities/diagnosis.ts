@@ -1,0 +1,139 @@
+// Running a policy's diagnosis: read its reference and current windows, run
+// the staged triage (stats/diagnosis/), route the cause to an action
+// (policies/diagnosis-routing.ts), and — when it alerts or retrains — write a
+// sample of the hardest recent cases for people to review. Called from the
+// evaluation activity when a trigger is due, and by `ctpilot diagnose`.
+//
+// A diagnosis that cannot run (a window unreadable, empty, over the memory
+// budget) is inconclusive: it alerts and holds the retrain, never lets it
+// through unexamined.
+
+import type { DiagnosisBrief, MetricVerdict } from '../policies/decision.ts';
+import { briefOf, diagnosisOverrides, kpiReading, routeOverrides } from '../policies/diagnosis.ts';
+import { routeDiagnosis } from '../policies/diagnosis-routing.ts';
+import type { LoadedPolicy } from '../policies/loader.ts';
+import { templateValues, windowRequest } from '../policies/requests.ts';
+import type { Table } from '../stats/columns.ts';
+import { type Diagnosis, diagnose, hardCases } from '../stats/diagnosis/index.ts';
+
+import type { ObjectStore } from './s3/client.ts';
+import { readWindow, type WindowDeps } from './windows/index.ts';
+import type { WindowResult } from './windows/types.ts';
+
+export interface DiagnosisDeps extends WindowDeps {
+  readonly store: ObjectStore;
+}
+
+export type DiagnosisRun =
+  | { readonly ok: true; readonly diagnosis: Diagnosis; readonly brief: DiagnosisBrief }
+  | { readonly ok: false; readonly error: string; readonly brief: DiagnosisBrief };
+
+/** The columns the diagnosis reads: features, score, and the optional roles. */
+function columnsOf(spec: NonNullable<LoadedPolicy['spec']['diagnosis']>): string[] {
+  const c = spec.columns;
+  return [
+    ...new Set([
+      ...c.features,
+      c.score,
+      c.label,
+      ...[c.prediction, c.segment, c.labelLag].filter((x): x is string => x !== undefined),
+    ]),
+  ];
+}
+
+function unusable(which: string, r: WindowResult): string | undefined {
+  if (r.outcome === 'empty') return `the ${which} window is empty: ${r.reason}`;
+  if (r.outcome === 'error') return `the ${which} window could not be read: ${r.message}`;
+  if (r.outcome === 'summaries')
+    return `the ${which} window is larger than the memory budget (${r.reason}); the diagnosis needs every row: narrow the window`;
+  return undefined;
+}
+
+/** What a diagnosis that could not run tells the decision: hold, alert, say why. */
+function inconclusive(policy: LoadedPolicy, error: string): DiagnosisRun {
+  const receivers = routeOverrides(policy.spec).unexplained?.receivers ?? [];
+  return {
+    ok: false,
+    error,
+    brief: {
+      cause: 'unexplained',
+      features: [],
+      summary: `diagnosis inconclusive: ${error}`,
+      action: 'alert',
+      explanation: `held: the diagnosis could not run (${error}); alerting ${receivers.join(', ') || 'no one'}; not retraining without it`,
+      receivers,
+      stages: [],
+    },
+  };
+}
+
+export async function runDiagnosis(
+  policy: LoadedPolicy,
+  at: string,
+  verdicts: readonly MetricVerdict[],
+  deps: DiagnosisDeps,
+  options: { readonly model: string; readonly seed?: number } = { model: policy.spec.metadata.name },
+): Promise<DiagnosisRun> {
+  const spec = policy.spec.diagnosis;
+  if (!spec) return inconclusive(policy, 'the policy has no diagnosis section');
+  const nowMs = Date.parse(at);
+  const values = templateValues(policy.spec, {});
+  const reference = windowRequest(spec.reference, values, nowMs);
+  const current = windowRequest(spec.current, values, nowMs);
+  const renderErrors = [...reference.errors, ...current.errors];
+  if (renderErrors.length) return inconclusive(policy, renderErrors.join('; '));
+  const columns = columnsOf(spec);
+  const [ref, cur] = await Promise.all([
+    readWindow(reference.request, deps, { columns }),
+    readWindow(current.request, deps, { columns }),
+  ]);
+  const problem = unusable('reference', ref) ?? unusable('current', cur);
+  if (problem || ref.outcome !== 'columns' || cur.outcome !== 'columns')
+    return inconclusive(policy, problem ?? 'unexpected window outcome');
+  // Values that did not fit their column's type, per column: the quality stage's schema check.
+  const violations: Record<string, number> = {};
+  for (const p of cur.problems)
+    if (p.code === 'type-mismatch' && p.column) violations[p.column] = (violations[p.column] ?? 0) + p.count;
+  const kpi = kpiReading(policy.spec, verdicts);
+  let diagnosis: Diagnosis;
+  try {
+    diagnosis = diagnose({
+      reference: ref.columns as Table,
+      current: cur.columns as Table,
+      roles: {
+        features: spec.columns.features,
+        score: spec.columns.score,
+        label: spec.columns.label,
+        threshold: spec.threshold,
+        ...(spec.columns.prediction ? { prediction: spec.columns.prediction } : {}),
+        ...(spec.columns.segment ? { segment: spec.columns.segment } : {}),
+        ...(spec.columns.labelLag ? { labelLag: spec.columns.labelLag } : {}),
+      },
+      thresholds: diagnosisOverrides(spec),
+      violations,
+      // Run because a trigger is due: a breach no stage explains is `unexplained`, not `none`.
+      breached: true,
+      ...(kpi ? { kpi } : {}),
+      seed: options.seed ?? 0,
+    });
+  } catch (error) {
+    return inconclusive(policy, (error as Error).message);
+  }
+  const routing = routeDiagnosis(diagnosis, routeOverrides(policy.spec));
+  let samplesUri: string | undefined;
+  if (spec.samples && (routing.action === 'alert' || routing.action === 'retrain')) {
+    try {
+      const cases = hardCases(ref.columns as Table, cur.columns as Table, diagnosis, {
+        roles: { ...spec.columns, threshold: spec.threshold },
+        size: spec.samples.size,
+      });
+      const base = spec.samples.to.endsWith('/') ? spec.samples.to : `${spec.samples.to}/`;
+      const uri = `${base}${options.model}/${at.replace(/[:.]/g, '-')}/hard-cases.jsonl`;
+      await deps.store.putJsonLines(uri, cases);
+      samplesUri = deps.store.uri(uri);
+    } catch {
+      // The sample helps people review; failing to write it does not change the decision.
+    }
+  }
+  return { ok: true, diagnosis, brief: briefOf(diagnosis, routing, samplesUri) };
+}
