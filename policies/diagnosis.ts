@@ -62,7 +62,7 @@ export function kpiReading(policy: Policy, verdicts: readonly MetricVerdict[]): 
   const v = verdicts.find((m) => m.metric === name);
   const value = v?.value ?? null;
   const baseline = v?.baseline ?? null;
-  const dropped = !v || !v.decided ? 'unknown' : v.phase === 'breach';
+  const dropped = !v?.decided ? 'unknown' : v.phase === 'breach';
   const numbers =
     value === null
       ? 'not measured'
