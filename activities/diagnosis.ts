@@ -25,7 +25,13 @@ export interface DiagnosisDeps extends WindowDeps {
 }
 
 export type DiagnosisRun =
-  | { readonly ok: true; readonly diagnosis: Diagnosis; readonly brief: DiagnosisBrief }
+  | {
+      readonly ok: true;
+      readonly diagnosis: Diagnosis;
+      readonly brief: DiagnosisBrief;
+      /** The windows as read, for a report's distributions. */
+      readonly windows: { readonly reference: Table; readonly current: Table };
+    }
   | { readonly ok: false; readonly error: string; readonly brief: DiagnosisBrief };
 
 /** The columns the diagnosis reads: features, score, and the optional roles. */
@@ -72,7 +78,12 @@ export async function runDiagnosis(
   at: string,
   verdicts: readonly MetricVerdict[],
   deps: DiagnosisDeps,
-  options: { readonly model: string; readonly seed?: number } = { model: policy.spec.metadata.name },
+  options: {
+    readonly model: string;
+    readonly seed?: number;
+    /** Write the hard cases when the policy asks for them (default true; `ctpilot diagnose` writes nothing). */
+    readonly writeSamples?: boolean;
+  } = { model: policy.spec.metadata.name },
 ): Promise<DiagnosisRun> {
   const spec = policy.spec.diagnosis;
   if (!spec) return inconclusive(policy, 'the policy has no diagnosis section');
@@ -121,7 +132,8 @@ export async function runDiagnosis(
   }
   const routing = routeDiagnosis(diagnosis, routeOverrides(policy.spec));
   let samplesUri: string | undefined;
-  if (spec.samples && (routing.action === 'alert' || routing.action === 'retrain')) {
+  const wanted = spec.samples && options.writeSamples !== false;
+  if (wanted && spec.samples && (routing.action === 'alert' || routing.action === 'retrain')) {
     try {
       const cases = hardCases(ref.columns as Table, cur.columns as Table, diagnosis, {
         roles: { ...spec.columns, threshold: spec.threshold },
@@ -135,5 +147,10 @@ export async function runDiagnosis(
       // The sample helps people review; failing to write it does not change the decision.
     }
   }
-  return { ok: true, diagnosis, brief: briefOf(diagnosis, routing, samplesUri) };
+  return {
+    ok: true,
+    diagnosis,
+    brief: briefOf(diagnosis, routing, samplesUri),
+    windows: { reference: ref.columns as Table, current: cur.columns as Table },
+  };
 }

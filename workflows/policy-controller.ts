@@ -209,6 +209,8 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
       `${policy.spec.metadata.name} → model ${model()}`,
       paused ? `paused by ${paused.by}${paused.reason ? ` (${paused.reason})` : ''}` : null,
       retrain ? `retraining: ${retrain.workflowId} (trigger ${retrain.trigger})` : null,
+      // Decisions from before the diagnosis carry none: the memo is as it was for them.
+      lastDecision?.diagnosis ? `diagnosis: ${lastDecision.diagnosis.explanation}` : null,
     ].filter(Boolean);
     const summary = [
       ...heading,
@@ -469,7 +471,16 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
             summary: decision.summary,
             description: action.explanation,
             startsAt: decision.at,
-            labels: { evaluation: String(decision.evaluation) },
+            // The diagnosis's cause and feature as labels, for Alertmanager to route and group by.
+            labels: {
+              evaluation: String(decision.evaluation),
+              ...(decision.diagnosis
+                ? {
+                    cause: decision.diagnosis.cause,
+                    ...(decision.diagnosis.features[0] ? { feature: decision.diagnosis.features[0] } : {}),
+                  }
+                : {}),
+            },
           },
         },
       ],
@@ -514,6 +525,7 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
           decidedAt: decision.at,
           evaluation: decision.evaluation,
           explanation: action.explanation,
+          ...(decision.diagnosis ? { diagnosis: decision.diagnosis } : {}),
         },
       ],
       // The controller continues-as-new while a retrain runs: the child must outlive this run.
@@ -535,6 +547,8 @@ export async function policyControllerWorkflow(input: ControllerInput): Promise<
         attempt,
         trigger: action.origin,
         explanation: action.explanation,
+        // What confirmed the retrain (decisions from before the diagnosis have none).
+        ...(decision.diagnosis ? { diagnosis: decision.diagnosis } : {}),
       },
     });
   }

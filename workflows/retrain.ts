@@ -22,6 +22,7 @@ import {
 import type { Activities, TrainingWorkerActivities } from '../activities/index.ts';
 import type { FinishedRun, TrainingRunRef } from '../activities/training/training-runs.ts';
 import { checkAcceptance } from '../policies/acceptance.ts';
+import type { DiagnosisBrief } from '../policies/decision.ts';
 import { durationMs } from '../policies/duration.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
 import { renderText } from '../policies/template.ts';
@@ -48,6 +49,8 @@ export interface RetrainInput {
   readonly decidedAt: string;
   readonly evaluation: number;
   readonly explanation: string;
+  /** The diagnosis that confirmed this retrain, when the policy has one. */
+  readonly diagnosis?: DiagnosisBrief;
 }
 
 // Each step is a short call to MLflow or PostgreSQL: a worker that dies in the
@@ -201,6 +204,7 @@ export async function retrainWorkflow(input: RetrainInput): Promise<RetrainResul
     controller: input.controllerWorkflowId,
     evaluation: input.evaluation,
     decidedAt: input.decidedAt,
+    ...(input.diagnosis ? { diagnosis: input.diagnosis } : {}),
   });
 
   // ---- the training request: an MLflow run -----------------------------------

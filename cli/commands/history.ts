@@ -19,6 +19,8 @@ export interface HistoryEntry {
   readonly policyVersion: string | null;
   readonly actions: ReadonlyArray<Pick<Action, 'kind' | 'status' | 'origin'> & { heldBy: string[] }>;
   readonly breached: string[];
+  /** What the diagnosis blamed, when one ran: `dataQuality(income)`. */
+  readonly cause: string | null;
   readonly workflowId: string;
   readonly seq: number;
 }
@@ -41,6 +43,9 @@ export function historyEntry(row: AuditRow): HistoryEntry {
       heldBy: a.heldBy.map((h) => h.guard),
     })),
     breached: (details.metrics ?? []).filter((m) => m.phase === 'breach').map((m) => m.metric),
+    cause: details.diagnosis
+      ? `${details.diagnosis.cause}${details.diagnosis.features.length ? `(${details.diagnosis.features.slice(0, 2).join(',')})` : ''}`
+      : null,
     workflowId: row.workflowId,
     seq: row.seq,
   };
@@ -124,6 +129,8 @@ export const history: CommandSpec = {
         return EXIT.ok;
       }
       let version: string | null = null;
+      // A CAUSE column once any decision shown was diagnosed.
+      const diagnosed = entries.some((e) => e.cause !== null);
       const table = entries.map((e) => {
         const changed = e.policyVersion !== version;
         version = e.policyVersion;
@@ -133,6 +140,7 @@ export const history: CommandSpec = {
           e.reason ?? '?',
           outcome(style, e.outcome),
           e.breached.length > 0 ? style.red(e.breached.join(',')) : style.dim('—'),
+          ...(diagnosed ? [e.cause ?? style.dim('—')] : []),
           actionsText(style, e),
           changed ? shortHash(e.policyVersion) : style.dim('"'),
           oneLine(e.summary, 80),
@@ -141,7 +149,17 @@ export const history: CommandSpec = {
       io.stdout.write(
         renderTable(
           style,
-          ['AT', 'EVAL', 'WHY', 'OUTCOME', 'BREACHED', 'ACTIONS', 'VERSION', 'SUMMARY'],
+          [
+            'AT',
+            'EVAL',
+            'WHY',
+            'OUTCOME',
+            'BREACHED',
+            ...(diagnosed ? ['CAUSE'] : []),
+            'ACTIONS',
+            'VERSION',
+            'SUMMARY',
+          ],
           table,
         ),
       );

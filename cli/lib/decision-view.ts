@@ -58,6 +58,17 @@ export function decisionDetail(style: Style, d: Decision): string {
       ),
     );
   }
+  if (d.diagnosis) {
+    const dg = d.diagnosis;
+    const mark = (v: string) =>
+      v === 'fail' ? style.red('fail') : v === 'inconclusive' ? style.yellow(v) : v;
+    parts.push(
+      `    ${style.bold('diagnosis')} ${dg.cause}${dg.features.length ? ` (${dg.features.join(', ')})` : ''} → ${dg.action}: ${oneLine(dg.explanation, 300)}`,
+    );
+    for (const st of dg.stages)
+      parts.push(`      ${st.stage.padEnd(10)} ${mark(st.verdict)} ${oneLine(st.summary, 120)}`);
+    if (dg.samplesUri) parts.push(`      hard cases: ${dg.samplesUri}`);
+  }
   for (const a of d.actions) {
     const held = a.heldBy.map((h) => `${h.guard}: ${h.detail}`).join('; ');
     parts.push(

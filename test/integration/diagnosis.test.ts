@@ -1,0 +1,238 @@
+// Diagnose before acting, on the real stack: windows in S3, metrics from
+// Prometheus, the controller on the Temporal dev server, training in MLflow,
+// notifications to a webhook. A data-quality incident alerts the data
+// owners and creates no MLflow run; concept drift that the KPI confirms
+// creates exactly one retrain, whose audit rows carry the diagnosis.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { stringify } from 'yaml';
+import { migrate } from '../../activities/postgres/migrate.ts';
+import { freePorts } from '../../infra/stack/ports.ts';
+import { type LoadedPolicy, loadPolicy } from '../../policies/loader.ts';
+import type { Table } from '../../stats/columns.ts';
+import { type Clients, createClients } from '../../workers/clients.ts';
+import { createOrchestratorWorker, createTrainingWorker } from '../../workers/orchestrator.ts';
+import { applyPolicies } from '../../workers/policy-sync.ts';
+import { evaluateNowUpdate, type RetrainResult, statusQuery } from '../../workflows/messages.ts';
+import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
+import { type ScenarioName, scenario } from '../support/diagnosis-scenarios.ts';
+import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+
+const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
+
+/** A table as JSON Lines records: NaN and null are missing (null). */
+function records(table: Table): Record<string, number | string | null>[] {
+  const names = Object.keys(table);
+  const n = Math.max(...names.map((c) => table[c]!.values.length));
+  return Array.from({ length: n }, (_, i) =>
+    Object.fromEntries(
+      names.map((c) => {
+        const v = table[c]!.values[i];
+        return [c, typeof v === 'number' ? (Number.isFinite(v) ? v : null) : (v ?? null)];
+      }),
+    ),
+  );
+}
+
+describe('diagnose before acting, on the real stack', () => {
+  const config = testConfig();
+  const taskQueue = uniqueName('diagnosis');
+  let clients: Clients;
+  let connection: Connection;
+  let client: Client;
+  const workers: Worker[] = [];
+  const running: Promise<void>[] = [];
+  let sink: Server;
+  let sinkUrl = '';
+  const received: { path: string; body: { alerts?: { labels: Record<string, string> }[] } }[] = [];
+
+  before(async () => {
+    quietTemporalRuntime();
+    clients = createClients(config);
+    await migrate(clients.pool);
+    const orchestrator = await createOrchestratorWorker(config, clients, { taskQueue });
+    const training = await createTrainingWorker(config, clients, { taskQueue });
+    workers.push(orchestrator.worker, training.worker);
+    for (const w of workers) running.push(w.run());
+    connection = await Connection.connect({ address: config.temporal.address });
+    client = new Client({ connection, namespace: config.temporal.namespace });
+    // The receivers' end: records every notification by path.
+    sink = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => {
+        raw += c;
+      });
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', body: JSON.parse(raw) });
+        res.writeHead(200).end();
+      });
+    });
+    const [port] = await freePorts(1);
+    await new Promise<void>((resolve) => sink.listen(port, '127.0.0.1', resolve));
+    sinkUrl = `http://127.0.0.1:${port}`;
+  });
+
+  after(async () => {
+    for await (const w of client.workflow.list({
+      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+    })) {
+      await client.workflow.getHandle(w.workflowId).terminate('test finished');
+    }
+    for (const w of workers) w.shutdown();
+    await Promise.all(running);
+    await connection.close();
+    await clients.close();
+    sink.close();
+  });
+
+  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  /** The scenario's windows in S3 and a policy over them; the KPI (ctr) as Prometheus reports it. */
+  async function setUp(name: string, world: ScenarioName, ctr: number): Promise<LoadedPolicy> {
+    const s = scenario(world);
+    const prefix = `s3://${config.s3.bucket}/diagnosis-test/${name}/`;
+    await clients.store.putJsonLines(`${prefix}reference.jsonl`, records(s.reference));
+    await clients.store.putJsonLines(`${prefix}current.jsonl`, records(s.current));
+    const document = {
+      apiVersion: 'ctpilot/v1',
+      kind: 'RetrainingPolicy',
+      metadata: { name, owner: 'tests' },
+      model: { name: `${name}-model` },
+      evaluate: { every: '1h' },
+      metrics: {
+        // The model's accuracy has fallen below its floor: the trigger is due.
+        accuracy: { prometheus: { query: 'vector(0.7)' }, objective: { min: 0.75 } },
+        ctr: {
+          prometheus: { query: `vector(${ctr})` },
+          objective: { change: { baseline: { value: 0.05 }, maxRelativeDrop: 0.1 } },
+        },
+      },
+      triggers: { 'accuracy-drop': { when: 'accuracy.breached', for: 1, action: 'retrain' } },
+      guards: { cooldown: '1h' },
+      training: {
+        experiment: `${name}-training`,
+        launcher: { mlflowProject: { uri: PROJECT, entryPoint: 'train' } },
+        parameters: { quality: 0.95 },
+        timeout: '5m',
+        accept: [{ metric: 'val_accuracy', min: 0.9 }],
+      },
+      diagnosis: {
+        reference: { uri: `${prefix}reference.jsonl` },
+        current: { uri: `${prefix}current.jsonl` },
+        columns: {
+          features: [...s.roles.features],
+          score: s.roles.score,
+          label: s.roles.label,
+          segment: 'segment',
+        },
+        kpi: 'ctr',
+        routes: { dataQuality: { receivers: ['data-owners'] } },
+        samples: { to: `${prefix}hard-cases/`, size: 20 },
+      },
+      notify: {
+        'data-owners': { webhook: { url: `${sinkUrl}/data-owners` }, on: ['alert'] },
+        'ml-eng': { webhook: { url: `${sinkUrl}/ml-eng` } },
+      },
+    };
+    const loaded = loadPolicy(stringify(document), `${name}.yaml`);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues, null, 2));
+    return loaded.policy;
+  }
+
+  const controller = (name: string) => client.workflow.getHandle(controllerWorkflowId(name));
+  const runsOf = async (name: string) => {
+    const experiment = await clients.mlflow.getExperimentByName(`${name}-training`);
+    return experiment
+      ? clients.mlflow.findRunsByTags([experiment.experiment_id], { 'ctpilot.policy': name })
+      : [];
+  };
+
+  it('a data-quality incident alerts the data owners, holds the retrain, and creates no MLflow run', async () => {
+    const name = uniqueName('dq');
+    const policy = await setUp(name, 'data-quality', 0.05);
+    await applyPolicies(client, [policy], { taskQueue });
+    const decision = await waitFor('the first diagnosed decision', async () => {
+      const d = (await controller(name).query(statusQuery)).lastDecision;
+      return d?.diagnosis ? d : undefined;
+    });
+    assert.equal(decision.diagnosis?.cause, 'dataQuality', decision.diagnosis?.summary);
+    assert.equal(decision.diagnosis?.features[0], 'income');
+    const retrain = decision.actions.find((a) => a.kind === 'retrain')!;
+    assert.equal(retrain.status, 'held');
+    assert.deepEqual(
+      retrain.heldBy.map((h) => h.guard),
+      ['diagnosis'],
+    );
+    assert.match(retrain.explanation, /income .*missing.*no retrain on broken data/);
+    // The data owners hear it, with the cause and the feature as labels.
+    const alert = await waitFor('the data owners’ notification', async () =>
+      received.find((r) => r.path === '/data-owners' && r.body.alerts?.[0]?.labels.model === `${name}-model`),
+    );
+    assert.equal(alert.body.alerts?.[0]?.labels.cause, 'dataQuality');
+    assert.equal(alert.body.alerts?.[0]?.labels.feature, 'income');
+    assert.ok(
+      !received.some((r) => r.path === '/ml-eng' && r.body.alerts?.[0]?.labels.model === `${name}-model`),
+    );
+    // The hard cases are in S3 for people to review.
+    assert.ok(decision.diagnosis?.samplesUri, 'a sample of hard cases was written');
+    const cases = (await clients.store.getText(decision.diagnosis!.samplesUri!)).trim().split('\n');
+    assert.ok(cases.length > 0);
+    // The evaluation's audit row holds the whole diagnosis with its evidence.
+    const row = (await clients.audit.rows({ model: `${name}-model` })).find(
+      (r) => r.kind === 'evaluation' && JSON.stringify(r.details).includes('dataQuality'),
+    );
+    const evidence = (row?.details as { diagnosis?: { evidence?: { stages?: unknown[] } } }).diagnosis
+      ?.evidence;
+    assert.equal(evidence?.stages?.length, 6);
+    // A second evaluation: still held, the data owners are not told again.
+    await controller(name).executeUpdate(evaluateNowUpdate, { args: [{ by: 'test' }] });
+    assert.equal(
+      received.filter(
+        (r) => r.path === '/data-owners' && r.body.alerts?.[0]?.labels.model === `${name}-model`,
+      ).length,
+      1,
+    );
+    assert.deepEqual(await runsOf(name), [], 'no MLflow run');
+  });
+
+  it('concept drift with a KPI drop: exactly one retrain, its audit rows carrying the diagnosis', async () => {
+    const name = uniqueName('concept');
+    const policy = await setUp(name, 'concept-drift-kpi-drop', 0.03);
+    await applyPolicies(client, [policy], { taskQueue });
+    const status = await waitFor('the retrain', async () => {
+      const s = await controller(name).query(statusQuery);
+      return s.retrain ? s : undefined;
+    });
+    assert.equal(
+      status.lastDecision?.diagnosis?.cause,
+      'conceptDrift',
+      status.lastDecision?.diagnosis?.summary,
+    );
+    assert.equal(status.lastDecision?.diagnosis?.action, 'retrain');
+    const result: RetrainResult = await client.workflow.getHandle(status.retrain!.workflowId).result();
+    assert.equal(result.outcome, 'registered', result.summary);
+    assert.equal((await runsOf(name)).length, 1, 'exactly one MLflow run');
+    const rows = await clients.audit.rows({ model: `${name}-model` });
+    for (const kind of ['retrain.started', 'retrain.accepted']) {
+      const row = rows.find((r) => r.kind === kind);
+      assert.match(JSON.stringify(row?.details), /"cause":"conceptDrift"/, `${kind} carries the diagnosis`);
+    }
+    // The cooldown holds the next breach; the KPI-confirmed concept drift does not retrain twice.
+    await controller(name).executeUpdate(evaluateNowUpdate, { args: [{ by: 'test' }] });
+    assert.equal((await runsOf(name)).length, 1);
+    const [report] = await clients.audit.verify(`${name}-model`);
+    assert.equal(report?.ok, true, JSON.stringify(report?.problems));
+  });
+});
