@@ -11,7 +11,7 @@ import { routeDiagnosis } from '../../../policies/diagnosis-routing.ts';
 import { evaluate, wantsDiagnosis } from '../../../policies/evaluate.ts';
 import { diagnose } from '../../../stats/diagnosis/diagnose.ts';
 import { SCENARIO_NAMES, scenario } from '../../support/diagnosis-scenarios.ts';
-import { iso, load, measure, minutes, T0 } from './helpers.ts';
+import { iso, issuesOf, load, measure, minutes, T0 } from './helpers.ts';
 
 const policy = load(`
 apiVersion: ctpilot/v1
@@ -180,4 +180,68 @@ describe('scenarios through the whole pure path: what the controller does', () =
       if (expected[name].retrain === 'held') assert.ok(retrain.heldBy.some((h) => h.guard === 'diagnosis'));
     });
   }
+});
+
+describe('a diagnosis section is validated whole, at its key', () => {
+  const base = (diagnosis: string, extra = '') => `
+apiVersion: ctpilot/v1
+kind: RetrainingPolicy
+metadata: { name: churn }
+model: { name: churn-model }
+metrics:
+  accuracy: { prometheus: { query: churn_accuracy }, objective: { min: 0.75 } }
+  clicks: { prometheus: { query: clicks } }
+triggers:
+  accuracy-drop: { when: accuracy.breached, action: alert }
+diagnosis:
+${diagnosis}
+${extra}`;
+  const windows = `  reference: { uri: s3://d/r.jsonl }
+  current: { uri: s3://d/c.jsonl }
+  columns: { features: [age] }`;
+
+  it('a KPI that is not a metric, with a did-you-mean', () => {
+    const [issue] = issuesOf(base(`${windows}\n  kpi: acuracy`));
+    assert.equal(issue?.code, 'unknown-reference');
+    assert.equal(issue?.path, 'diagnosis.kpi');
+    assert.equal(issue?.line, 15);
+    assert.match(issue?.hint ?? '', /did you mean `accuracy`/);
+  });
+
+  it('a KPI without an objective can never drop', () => {
+    const [issue] = issuesOf(base(`${windows}\n  kpi: clicks`));
+    assert.equal(issue?.code, 'inconsistent');
+    assert.match(issue?.message ?? '', /no objective/);
+  });
+
+  it('a route to a receiver that does not exist, or a retrain without training', () => {
+    const issues = issuesOf(
+      base(
+        `${windows}\n  routes: { dataQuality: { receivers: [data-eng] }, covariateDrift: { action: retrain } }`,
+      ),
+    );
+    assert.deepEqual(issues.map((i) => i.path).sort(), [
+      'diagnosis.routes.covariateDrift.action',
+      'diagnosis.routes.dataQuality.receivers[0]',
+    ]);
+  });
+
+  it('no features, a threshold out of range, an unknown key: each named', () => {
+    const issues = issuesOf(
+      base(`  reference: { uri: s3://d/r.jsonl }
+  current: { uri: s3://d/c.jsonl }
+  columns: { features: [] }
+  threshold: 1.5
+  thresholds: { concept: { confidnce: 0.9 } }`),
+    );
+    const paths = issues.map((i) => i.path);
+    assert.ok(paths.includes('diagnosis.columns.features'), paths.join(', '));
+    assert.ok(paths.includes('diagnosis.threshold'), paths.join(', '));
+    assert.ok(
+      issues.some(
+        (i) => i.path?.startsWith('diagnosis.thresholds.concept') && /confidence/.test(i.hint ?? i.message),
+      ),
+      JSON.stringify(issues),
+    );
+  });
 });
