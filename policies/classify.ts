@@ -3,6 +3,7 @@
 // Argo Rollouts' `analysis` package; every edge case is spelled out below.
 // The evaluator never looks at a raw measurement again.
 
+import { describeDetector } from './detector-objective.ts';
 import { DRIFT_TESTS } from './drift-tests.ts';
 import { durationMs } from './duration.ts';
 import type { Measurement, Outcome } from './measurement.ts';
@@ -230,6 +231,14 @@ export function classify(
       : okVerdict(cx, `no drift: ${test} = ${v} < ${fmt(threshold)}`, { ...t, objective });
   }
 
+  if (provider === 'quality') {
+    // Decides by itself: any alerting finding breaches (the findings are in the inputs).
+    const objective = 'no data-quality finding alerts';
+    return value > 0
+      ? breachVerdict(cx, `${v} data-quality finding${value === 1 ? '' : 's'} alert`, { objective })
+      : okVerdict(cx, 'no data-quality finding alerts', { objective });
+  }
+
   if (provider === 'alert') {
     // Inbound alerts arrive as 1 (firing) or 0 (resolved); anything positive is firing.
     return value > 0
@@ -239,6 +248,9 @@ export function classify(
 
   const o = spec.objective;
   if (!o) return okVerdict(cx, `${v} (no objective)`);
+
+  // A detector judges the stream, not one value: the evaluator feeds it (policies/detector-objective.ts).
+  if (o.detector) return okVerdict(cx, v, { objective: describeDetector(o.detector) });
 
   if (o.min !== undefined || o.max !== undefined) {
     const objective = [

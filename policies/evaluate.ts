@@ -24,6 +24,7 @@ import type {
   Outcome,
   TriggerVerdict,
 } from './decision.ts';
+import { observe } from './detector-objective.ts';
 import { durationMs } from './duration.ts';
 import { alertHolds, clearGuards, retrainHolds, rollbackHolds } from './guards.ts';
 import { canonicalJson } from './hash.ts';
@@ -277,8 +278,23 @@ export function evaluate(
   }
   const verdicts = new Map<string, MetricVerdict>();
   const bindings: Record<string, unknown> = {};
+  const detectors: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(policy.metrics)) {
-    const v = classify(name, spec, byMetric.get(name), policy, nowMs);
+    let v = classify(name, spec, byMetric.get(name), policy, nowMs);
+    const detector = spec.objective?.detector;
+    const prior = state.metrics[name]?.detector;
+    if (prior !== undefined) detectors[name] = prior;
+    if (detector && v.decided && v.value !== undefined) {
+      // The detector sees each decided value once; missing data is not fed to it.
+      const o = observe(detector, prior, v.value);
+      detectors[name] = o.state;
+      v = {
+        ...v,
+        phase: o.breached ? 'breach' : 'ok',
+        reason: `${fmt(v.value)}: ${o.reason}`,
+        objective: o.objective,
+      };
+    }
     verdicts.set(name, v);
     // Converted to a CEL map once per evaluation: the CEL library would otherwise convert the plain object at every field access.
     bindings[name] = celMap(new Map(Object.entries(bindingOf(v)) as [string, CelInput][]));
@@ -324,7 +340,11 @@ export function evaluate(
         evidence: [name],
       });
     }
-    metricStates[name] = { unusable, alerted };
+    metricStates[name] = {
+      unusable,
+      alerted,
+      ...(detectors[name] !== undefined ? { detector: detectors[name] } : {}),
+    };
   }
   state = { ...state, metrics: metricStates };
 

@@ -56,6 +56,10 @@ function sourceWords(m: Metric): string {
       const e = m.estimate as NonNullable<Metric['estimate']>;
       return `${e.metric} estimated without labels (CBPE) on ${windowWords(e.current)}, calibrated on ${windowWords(e.reference)}`;
     }
+    case 'quality': {
+      const q = m.quality as NonNullable<Metric['quality']>;
+      return `data quality of ${q.columns.map((c) => `\`${c}\``).join(', ')} (${q.checks?.join(', ') ?? 'every check'}) on ${windowWords(q.current)} against ${windowWords(q.reference)}`;
+    }
     case 'mlflow':
       return `MLflow metric \`${m.mlflow?.metric}\` of the ${m.mlflow?.run} run`;
     case 'alert': {

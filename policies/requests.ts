@@ -66,6 +66,18 @@ export type MeasurementRequest =
       readonly current: WindowRequest;
       readonly columns: { readonly prediction: string; readonly probability: string; readonly label: string };
     })
+  | (Base<'quality'> & {
+      readonly columns: readonly string[];
+      readonly checks?: readonly string[];
+      readonly options: {
+        readonly maxMissingRate?: number;
+        readonly maxMissingIncrease?: number;
+        readonly maxOutOfRangeRate?: number;
+        readonly maxNewCategoryRate?: number;
+      };
+      readonly reference: WindowRequest;
+      readonly current: WindowRequest;
+    })
   | (Base<'mlflow'> & { readonly key: string; readonly run: 'champion' | 'challenger' | 'latest' })
   | (Base<'alert'> & {
       readonly source: string;
@@ -223,6 +235,24 @@ function plan(
         reference: window(e.reference),
         current: window(e.current),
         columns: e.columns ?? { prediction: 'prediction', probability: 'probability', label: 'label' },
+      });
+    }
+    case 'quality': {
+      const q = m.quality as NonNullable<Metric['quality']>;
+      const options = Object.fromEntries(
+        (
+          ['maxMissingRate', 'maxMissingIncrease', 'maxOutOfRangeRate', 'maxNewCategoryRate'] as const
+        ).flatMap((k) => (q[k] !== undefined ? [[k, q[k]]] : [])),
+      );
+      return done({
+        metric,
+        provider,
+        at,
+        columns: q.columns,
+        ...(q.checks ? { checks: q.checks } : {}),
+        options,
+        reference: window(q.reference),
+        current: window(q.current),
       });
     }
     case 'mlflow': {

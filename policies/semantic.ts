@@ -205,7 +205,7 @@ export function semanticIssues(parsed: ParsedSource): PolicyIssue[] {
     const baseline = asObj(change.baseline);
     if (baseline.query !== undefined)
       query([...base, 'objective', 'change', 'baseline', 'query'], baseline.query);
-    for (const kind of ['drift', 'estimate'] as const) {
+    for (const kind of ['drift', 'estimate', 'quality'] as const) {
       const src = asObj(m[kind]);
       if (src.reference !== undefined) dataWindow([...base, kind, 'reference'], src.reference);
       if (src.current !== undefined) dataWindow([...base, kind, 'current'], src.current);
@@ -224,11 +224,11 @@ export function semanticIssues(parsed: ParsedSource): PolicyIssue[] {
         'use baseline: { value: … } for other providers',
       );
     }
-    if ((provider === 'drift' || provider === 'alert') && parsedMetric.objective) {
+    if ((provider === 'drift' || provider === 'alert' || provider === 'quality') && parsedMetric.objective) {
       at(
         'inconsistent',
         [...base, 'objective'],
-        `${provider} metrics decide by themselves (${provider === 'drift' ? 'the test and its threshold' : 'firing or not'}); an objective does not apply`,
+        `${provider} metrics decide by themselves (${provider === 'drift' ? 'the test and its threshold' : provider === 'quality' ? 'any alerting finding breaches' : 'firing or not'}); an objective does not apply`,
         provider === 'drift'
           ? 'remove objective; set drift.threshold to change the cut-off'
           : 'remove objective',

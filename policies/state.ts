@@ -28,6 +28,8 @@ export interface MetricState {
   readonly unusable: number;
   /** An alert about this metric being unusable has been sent and not yet resolved. */
   readonly alerted: boolean;
+  /** A detector objective's state (policies/detector-objective.ts), JSON. */
+  readonly detector?: unknown;
 }
 
 export interface PolicyState {

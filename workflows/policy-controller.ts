@@ -77,7 +77,7 @@ const local = proxyLocalActivities<Activities>({
 function readsDataWindows(policy: LoadedPolicy): boolean {
   return (
     policy.spec.diagnosis !== undefined ||
-    Object.values(policy.spec.metrics).some((metric) => metric.drift || metric.estimate)
+    Object.values(policy.spec.metrics).some((metric) => metric.drift || metric.estimate || metric.quality)
   );
 }
 const {

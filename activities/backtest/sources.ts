@@ -44,7 +44,7 @@ export interface SourceOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const WINDOW_KINDS = new Set(['drift', 'estimate']);
+const WINDOW_KINDS = new Set(['drift', 'estimate', 'quality']);
 
 function limitationOf(r: MeasurementRequest): string | undefined {
   if (r.provider === 'mlflow')

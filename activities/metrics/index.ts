@@ -8,7 +8,12 @@ import { alertProvider } from './alert.ts';
 import { mlflowProvider } from './mlflow.ts';
 import { type PrometheusFor, prometheusProvider } from './prometheus.ts';
 import type { ProviderContext } from './provider.ts';
-import { driftProvider, estimateProvider, type WindowProviderDeps } from './window-metrics.ts';
+import {
+  driftProvider,
+  estimateProvider,
+  qualityProvider,
+  type WindowProviderDeps,
+} from './window-metrics.ts';
 
 export interface ProviderDeps extends WindowProviderDeps {
   readonly mlflow: MlflowClient;
@@ -33,6 +38,8 @@ function measure(
       return driftProvider(deps)(request, context);
     case 'estimate':
       return estimateProvider(deps)(request, context);
+    case 'quality':
+      return qualityProvider(deps)(request, context);
   }
 }
 

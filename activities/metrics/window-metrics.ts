@@ -16,6 +16,7 @@ import {
   jensenShannon,
   type NumericSummary,
   psiFromShares,
+  qualityChecks,
   sketchShares,
 } from '../../stats/index.ts';
 import { readWindow, type WindowDeps } from '../windows/index.ts';
@@ -221,5 +222,67 @@ export function estimateProvider(deps: WindowProviderDeps): Provider<'estimate'>
     } catch (error) {
       return { ...base, outcome: noData(`CBPE: ${(error as Error).message}`) };
     }
+  };
+}
+
+/**
+ * Data-quality checks of the current window against the reference
+ * (stats/quality.ts): the value is how many findings alert, with each in the
+ * inputs. An unreadable or empty window is an error or no data, never a pass.
+ */
+export function qualityProvider(deps: WindowProviderDeps): Provider<'quality'> {
+  return async (request): Promise<Measurement> => {
+    const takenAt = new Date().toISOString();
+    const source = {
+      inputs: {
+        columns: request.columns.join(', '),
+        reference: describeWindow(request.reference),
+        current: describeWindow(request.current),
+      } as Record<string, string | number | boolean>,
+    };
+    const base = { metric: request.metric, provider: 'quality' as const, takenAt, source };
+    if (request.renderError) return { ...base, outcome: failed(request.renderError) };
+    const options = { columns: [...request.columns] };
+    const [reference, current] = await Promise.all([
+      readWindow(request.reference, deps, options),
+      readWindow(request.current, deps, options),
+    ]);
+    for (const [which, result] of [
+      ['reference', reference],
+      ['current', current],
+    ] as const) {
+      const problem = unusable(which, result);
+      if (problem)
+        return {
+          ...base,
+          outcome: problem.kind === 'noData' ? noData(problem.message) : failed(problem.message),
+        };
+      if (result.outcome === 'summaries')
+        return {
+          ...base,
+          outcome: noData(
+            `the ${which} window is larger than the memory budget (${result.reason}); narrow it`,
+          ),
+        };
+    }
+    if (reference.outcome !== 'columns' || current.outcome !== 'columns')
+      return { ...base, outcome: failed('unexpected window outcome') };
+    const violations: Record<string, number> = {};
+    for (const p of current.problems)
+      if (p.code === 'type-mismatch' && p.column)
+        violations[p.column] = (violations[p.column] ?? 0) + p.count;
+    const findings = qualityChecks(reference.columns, current.columns, {
+      ...request.options,
+      violations,
+    }).filter((f) => request.checks === undefined || request.checks.includes(f.check));
+    const alerting = findings.filter((f) => f.alert);
+    alerting.slice(0, 10).forEach((f, i) => {
+      source.inputs[`finding${i + 1}`] = `${f.column} ${f.check}: ${f.message}`;
+    });
+    return {
+      ...base,
+      outcome: outcomeOf(alerting.length, { samples: current.meta.rowsRead }),
+      dataAt: current.meta.observed?.to ?? request.current.to,
+    };
   };
 }

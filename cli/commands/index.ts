@@ -24,6 +24,7 @@ export const loaders = {
   replay: async () => (await import('./replay.ts')).replay,
   audit: async () => (await import('./audit.ts')).audit,
   backtest: async () => (await import('./backtest.ts')).backtest,
+  diagnose: async () => (await import('./diagnose.ts')).diagnose,
   demo: async () => (await import('./demo.ts')).demo,
   completion: async () => (await import('./completion.ts')).completion,
 } as const satisfies Record<string, () => Promise<CommandSpec>>;

@@ -42,6 +42,7 @@ const BY_PROVIDER: Record<ProviderKind, Record<string, FieldInfo>> = {
     test: { type: 'string', doc: 'the test that ran (useful with test: auto)' },
   },
   estimate: {},
+  quality: {},
   mlflow: {},
   alert: { firing: { type: 'bool', doc: 'the inbound alert is firing (same as breached)' } },
 };
@@ -61,5 +62,5 @@ export function metricFields(m: Metric): Record<string, FieldInfo> {
 /** Whether `breached`/`ok` mean anything for this metric (it has an objective, or an implicit one). */
 export function hasObjective(m: Metric): boolean {
   const p = providerOf(m);
-  return m.objective !== undefined || p === 'drift' || p === 'alert';
+  return m.objective !== undefined || p === 'drift' || p === 'alert' || p === 'quality';
 }

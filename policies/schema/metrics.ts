@@ -17,7 +17,7 @@ import {
   url,
 } from './common.ts';
 
-export const PROVIDERS = ['prometheus', 'drift', 'estimate', 'mlflow', 'alert'] as const;
+export const PROVIDERS = ['prometheus', 'drift', 'estimate', 'quality', 'mlflow', 'alert'] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
 
 const headers = z
@@ -120,6 +120,42 @@ export const estimateSource = z
       .optional(),
   })
   .meta({ description: 'Performance estimated without labels.' });
+
+export const qualitySource = z
+  .strictObject({
+    columns: z
+      .array(nonEmptyText('A column.'))
+      .min(1, { error: 'name at least one column' })
+      .meta({ description: 'Columns to check.' }),
+    reference: dataWindow.meta({ description: 'What healthy data looks like (typically the training set).' }),
+    current: dataWindow.meta({
+      description: 'The data to check (typically the last day of production inputs).',
+    }),
+    checks: z
+      .array(z.enum(['missing-rate', 'out-of-range', 'new-category', 'schema', 'constant']))
+      .min(1)
+      .meta({ description: 'Which checks count (default: all).' })
+      .optional(),
+    maxMissingRate: finite('Missing rate that alerts (default 0.05).').min(0).max(1).optional(),
+    maxMissingIncrease: finite('Rise in missing rate over the reference that alerts (default 0.02).')
+      .min(0)
+      .max(1)
+      .optional(),
+    maxOutOfRangeRate: finite('Share of values outside the reference range that alerts (default 0.01).')
+      .min(0)
+      .max(1)
+      .optional(),
+    maxNewCategoryRate: finite(
+      'Share of values in categories unseen in the reference that alerts (default 0.01).',
+    )
+      .min(0)
+      .max(1)
+      .optional(),
+  })
+  .meta({
+    description:
+      'Data-quality checks of a window against a reference (stats/quality.ts): the value is the number of findings that alert; any breaches.',
+  });
 
 export const mlflowSource = z
   .strictObject({
@@ -249,12 +285,37 @@ export const learnedObjective = z
     description: 'Thresholds learned from a reference period: mean ± k·σ of the metric’s values there.',
   });
 
+export const detectorObjective = z
+  .strictObject({
+    method: z.enum(['page-hinkley', 'adwin']).default('page-hinkley').meta({
+      description:
+        'Streaming change detector run over this metric’s values, one per evaluation (stats/detectors/).',
+    }),
+    direction: z.enum(['down', 'up', 'both']).default('down').meta({
+      description: 'Which change breaches: a fall (down, for performance metrics), a rise, or either.',
+    }),
+    threshold: finite('Page–Hinkley: the cumulative deviation that signals a change (default 0.15).')
+      .positive()
+      .optional(),
+    delta: finite(
+      'Page–Hinkley: the magnitude of change tolerated (default 0.005); ADWIN: the confidence δ (default 0.002).',
+    )
+      .positive()
+      .optional(),
+    minInstances: positiveInt('Values seen before the detector may signal (default 10).').optional(),
+  })
+  .meta({
+    description:
+      'A change in the metric’s stream of values, detected online. Defaults suit metrics in [0, 1] evaluated every few minutes or hours; the detector’s state is carried from evaluation to evaluation.',
+  });
+
 export const objective = z
   .strictObject({
     min: finite('Breach when the value is below this.').optional(),
     max: finite('Breach when the value is above this.').optional(),
     change: changeObjective.optional(),
     learned: learnedObjective.optional(),
+    detector: detectorObjective.optional(),
   })
   .check(
     refineObject((v, ctx) => {
@@ -262,13 +323,14 @@ export const objective = z
         v.min !== undefined || v.max !== undefined ? 'min/max' : '',
         v.change ? 'change' : '',
         v.learned ? 'learned' : '',
+        v.detector ? 'detector' : '',
       ].filter(Boolean);
       if (styles.length !== 1) {
         ctx.addIssue({
           code: 'custom',
           message:
             styles.length === 0
-              ? 'an objective needs min and/or max, change, or learned'
+              ? 'an objective needs min and/or max, change, learned, or detector'
               : `an objective has one style, got ${styles.join(' and ')}`,
           params: {
             code: 'one-of',
@@ -288,7 +350,7 @@ export const objective = z
   )
   .meta({
     description:
-      'What the value should be. Exactly one style: min/max, change against a baseline, or learned from a reference period.',
+      'What the value should be. Exactly one style: min/max, change against a baseline, learned from a reference period, or a change detector over the metric’s stream.',
   });
 
 export const noDataPolicy = z.enum(['inconclusive', 'breach', 'ok']).meta({
@@ -307,6 +369,7 @@ export const metric = z
     prometheus: prometheusSource.optional(),
     drift: driftSource.optional(),
     estimate: estimateSource.optional(),
+    quality: qualitySource.optional(),
     mlflow: mlflowSource.optional(),
     alert: alertSource.optional(),
     objective: objective.optional(),
@@ -331,7 +394,7 @@ export const metric = z
   .check(exactlyOne([...PROVIDERS], 'a metric'))
   .meta({
     description:
-      'One measured quantity: exactly one provider (prometheus, drift, estimate, mlflow, alert) and an optional objective.',
+      'One measured quantity: exactly one provider (prometheus, drift, estimate, quality, mlflow, alert) and an optional objective.',
   });
 
 export type Metric = z.output<typeof metric>;

@@ -193,7 +193,8 @@ describe('diagnose before acting, on the real stack', () => {
     const row = (await clients.audit.rows({ model: `${name}-model` })).find(
       (r) => r.kind === 'evaluation' && JSON.stringify(r.details).includes('dataQuality'),
     );
-    const evidence = (row?.details as { diagnosis?: { evidence?: { stages?: unknown[] } } }).diagnosis
+    assert.ok(row, 'an evaluation row with the diagnosis');
+    const evidence = (row.details as { diagnosis?: { evidence?: { stages?: unknown[] } } }).diagnosis
       ?.evidence;
     assert.equal(evidence?.stages?.length, 6);
     // A second evaluation: still held, the data owners are not told again.
