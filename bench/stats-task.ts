@@ -1,10 +1,20 @@
 // Node side of one benchmark task, run in its own process so its peak memory
 // is its own. Prints one JSON line like bench/stats_reference.py does.
+import { diagnose } from '../stats/diagnosis/diagnose.ts';
 import { driftReport } from '../stats/drift.ts';
 import { ks2samp } from '../stats/ks.ts';
 import { wasserstein } from '../stats/wasserstein.ts';
 import { sample } from '../test/unit/stats/parity-data.ts';
-import { KS_A, KS_B, WIDE_ROWS, wideTable } from './stats-bench-data.ts';
+import {
+  DIAGNOSIS_BROKEN,
+  DIAGNOSIS_ROLES,
+  DIAGNOSIS_ROWS,
+  diagnosisTable,
+  KS_A,
+  KS_B,
+  WIDE_ROWS,
+  wideTable,
+} from './stats-bench-data.ts';
 
 const rssMb = () => process.resourceUsage().maxRSS / 1024;
 
@@ -41,7 +51,28 @@ if (task === 'ks' || task === 'wasserstein') {
   before = rssMb();
   const r = timed(() => driftReport(ref, cur), repeats, 1);
   out = { seconds: r.seconds, result: { drifted: r.result.drifted, share: r.result.share, rows: WIDE_ROWS } };
+} else if (task === 'diagnosis') {
+  const reference = diagnosisTable('reference');
+  const current = diagnosisTable('current');
+  before = rssMb();
+  const r = timed(() => diagnose({ reference, current, roles: DIAGNOSIS_ROLES }), repeats, 2);
+  const d = r.result;
+  const drifted = d.drift.filter((f) => f.drifted).map((f) => f.feature);
+  const missing = d.stages
+    .find((s) => s.stage === 'quality')
+    ?.evidence.alerts as readonly { column: string; check: string; value: number }[] | undefined;
+  const broken = missing?.find((a) => a.column === DIAGNOSIS_BROKEN && a.check === 'missing-rate');
+  out = {
+    seconds: r.seconds,
+    result: {
+      drifted_features: drifted.length,
+      drifted: [...drifted].sort().join(','),
+      [`${DIAGNOSIS_BROKEN}_missing`]: broken?.value ?? 0,
+      cause: d.primaryCause,
+      rows: `${DIAGNOSIS_ROWS.reference}x${DIAGNOSIS_ROWS.current}`,
+    },
+  };
 } else {
-  throw new Error(`No task named '${task}'. Available: ks, wasserstein, drift-report`);
+  throw new Error(`No task named '${task}'. Available: ks, wasserstein, drift-report, diagnosis`);
 }
 console.log(JSON.stringify({ task, ...out, rss_before_mb: before, peak_rss_mb: rssMb() }));

@@ -1,7 +1,12 @@
 """Python side of bench/stats.bench.ts: the same seeded data, timed in SciPy /
 Evidently. Usage (run by the bench, in .venv-parity):
 
-    python bench/stats_reference.py ks|wasserstein|drift-report REPEATS
+    python bench/stats_reference.py ks|wasserstein|drift-report|diagnosis|diagnosis-columns REPEATS
+
+diagnosis: Evidently's DataDriftPreset + DataSummaryPreset (the presets for drift and
+data quality); diagnosis-columns: DataDriftPreset + the column-level metrics that match
+ctpilot's quality checks (MissingValueCount, OutRangeValueCount against the reference's
+[min, max], OutListValueCount against the reference's categories).
 
 Prints one JSON line: {"task", "seconds": [...], "rss_before_mb", "peak_rss_mb", "result"}.
 """
@@ -20,7 +25,16 @@ import numpy as np  # noqa: E402
 from parity_data import sample  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from stats_bench_data import KS_A, KS_B, WIDE_ROWS, wide_columns  # noqa: E402
+from stats_bench_data import (  # noqa: E402
+    DIAGNOSIS_BROKEN,
+    DIAGNOSIS_FEATURES,
+    DIAGNOSIS_ROWS,
+    KS_A,
+    KS_B,
+    WIDE_ROWS,
+    diagnosis_table,
+    wide_columns,
+)
 
 
 def rss_mb():
@@ -34,6 +48,56 @@ def timed(fn, repeats):
         res = fn()
         out.append(time.perf_counter() - t)
     return out, res
+
+
+def column_quality_metrics(ref, columns):
+    """ctpilot's quality checks as Evidently column metrics: missing values, and values
+    outside the reference's range (numeric) or categories (categorical)."""
+    from evidently.metrics import MissingValueCount, OutListValueCount, OutRangeValueCount
+    metrics = []
+    for c in columns:
+        metrics.append(MissingValueCount(column=c))
+        if ref[c].dtype == object:
+            metrics.append(OutListValueCount(column=c, values=sorted(ref[c].dropna().unique().tolist())))
+        else:
+            metrics.append(OutRangeValueCount(column=c, left=float(ref[c].min()), right=float(ref[c].max())))
+    return metrics
+
+
+def diagnosis(task, repeats):
+    import pandas as pd
+    from evidently import Report
+    from evidently.presets import DataDriftPreset, DataSummaryPreset
+    ref = pd.DataFrame(diagnosis_table("reference"))
+    cur = pd.DataFrame(diagnosis_table("current"))
+    before = rss_mb()
+    # The columns ctpilot's covariate stage tests: the features and the score.
+    drift_columns = DIAGNOSIS_FEATURES + ["score"]
+
+    def run():
+        quality = [DataSummaryPreset()] if task == "diagnosis" else column_quality_metrics(ref, drift_columns)
+        snap = Report([DataDriftPreset(columns=drift_columns), *quality]).run(current_data=cur, reference_data=ref)
+        return snap.dict()
+
+    secs, d = timed(run, repeats)
+    drifted, missing = [], None
+    for m in d["metrics"]:
+        cfg = m["config"]
+        kind = cfg["type"].rsplit(":", 1)[-1]
+        if kind == "ValueDrift" and cfg["column"] in DIAGNOSIS_FEATURES:
+            # Evidently: a p-value test drifts below its threshold, a distance at or above it.
+            p_value = "p_value" in cfg["method"]
+            if (m["value"] < cfg["threshold"]) if p_value else (m["value"] >= cfg["threshold"]):
+                drifted.append(cfg["column"])
+        elif kind == "MissingValueCount" and cfg["column"] == DIAGNOSIS_BROKEN:
+            missing = float(m["value"]["share"])
+    result = {
+        "drifted_features": len(drifted),
+        "drifted": ",".join(sorted(drifted)),
+        f"{DIAGNOSIS_BROKEN}_missing": missing,
+        "rows": f"{DIAGNOSIS_ROWS['reference']}x{DIAGNOSIS_ROWS['current']}",
+    }
+    return secs, before, result
 
 
 def main(task, repeats):
@@ -65,8 +129,12 @@ def main(task, repeats):
         secs, d = timed(run, repeats)
         count = d["metrics"][0]["value"]
         result = {"drifted": float(count["count"]), "share": float(count["share"]), "rows": WIDE_ROWS}
+    elif task in ("diagnosis", "diagnosis-columns"):
+        secs, before, result = diagnosis(task, repeats)
     else:
-        raise SystemExit(f"No task named '{task}'. Available: ks, wasserstein, drift-report")
+        raise SystemExit(
+            f"No task named '{task}'. Available: ks, wasserstein, drift-report, diagnosis, diagnosis-columns"
+        )
     print(json.dumps({"task": task, "seconds": secs, "rss_before_mb": before, "peak_rss_mb": rss_mb(), "result": result}))
 
 

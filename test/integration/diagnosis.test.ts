@@ -4,7 +4,10 @@
 // owners and creates no MLflow run; concept drift that the KPI confirms
 // creates exactly one retrain, whose audit rows carry the diagnosis.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -21,6 +24,7 @@ import { evaluateNowUpdate, type RetrainResult, statusQuery } from '../../workfl
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { type ScenarioName, scenario } from '../support/diagnosis-scenarios.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+import { ctpilot } from '../unit/cli/helpers.ts';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
 
@@ -146,10 +150,13 @@ describe('diagnose before acting, on the real stack', () => {
         'ml-eng': { webhook: { url: `${sinkUrl}/ml-eng` } },
       },
     };
-    const loaded = loadPolicy(stringify(document), `${name}.yaml`);
+    const text = stringify(document);
+    const loaded = loadPolicy(text, `${name}.yaml`);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues, null, 2));
+    texts.set(name, text);
     return loaded.policy;
   }
+  const texts = new Map<string, string>();
 
   const controller = (name: string) => client.workflow.getHandle(controllerWorkflowId(name));
   const runsOf = async (name: string) => {
@@ -235,5 +242,41 @@ describe('diagnose before acting, on the real stack', () => {
     assert.equal((await runsOf(name)).length, 1);
     const [report] = await clients.audit.verify(`${name}-model`);
     assert.equal(report?.ok, true, JSON.stringify(report?.problems));
+  });
+
+  it('ctpilot diagnose runs the stages now, without acting, and writes the report', async () => {
+    const name = uniqueName('cli');
+    await setUp(name, 'covariate-drift', 0.05);
+    const dir = mkdtempSync(join(tmpdir(), 'ctpilot-diagnose-'));
+    try {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, texts.get(name)!);
+      const report = join(dir, 'diagnosis.html');
+      const text = await ctpilot(['diagnose', file, '--report', report], {
+        env: { ...process.env } as Record<string, string>,
+      });
+      assert.equal(text.code, 0, text.stderr + text.stdout);
+      assert.match(text.stdout, /cause\s+covariateDrift \(age/);
+      assert.match(text.stdout, /action\s+alert: held: covariate drift/);
+      for (const stage of ['validity', 'quality', 'covariate', 'labelShift', 'concept', 'business'])
+        assert.match(text.stdout, new RegExp(`\\b${stage}\\b`));
+      assert.match(readFileSync(report, 'utf8'), /covariate drift/i);
+      const json = await ctpilot(['diagnose', file, '--json'], {
+        env: { ...process.env } as Record<string, string>,
+      });
+      const parsed = JSON.parse(json.stdout) as { diagnosis: { primaryCause: string; features: string[] } };
+      assert.equal(parsed.diagnosis.primaryCause, 'covariateDrift');
+      assert.equal(parsed.diagnosis.features[0], 'age');
+      // Nothing acted on: no controller, no audit row, no MLflow run for this policy.
+      assert.deepEqual(await clients.audit.rows({ model: `${name}-model` }), []);
+      assert.deepEqual(await runsOf(name), []);
+      // A window that cannot be read: the diagnosis could not run, exit 1, with the reason.
+      writeFileSync(file, texts.get(name)!.replace(/current\.jsonl/, 'missing.jsonl'));
+      const broken = await ctpilot(['diagnose', file], { env: { ...process.env } as Record<string, string> });
+      assert.equal(broken.code, 1);
+      assert.match(broken.stdout, /could not run: the current window/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
