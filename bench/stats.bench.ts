@@ -2,17 +2,37 @@
 // the same seeded data (each side regenerates it bit for bit from seeds):
 //
 //   node --import tsx bench/stats.bench.ts            all tasks
-//   node --import tsx bench/stats.bench.ts ks         one task (ks | wasserstein | drift-report)
+//   node --import tsx bench/stats.bench.ts ks         one task (ks | wasserstein | drift-report | diagnosis)
+//   CTPILOT_BENCH_DIAGNOSIS_SCALE=0.1 node --import tsx bench/stats.bench.ts diagnosis
+//                                                      the diagnosis task at a tenth of its size
 //
 // Each (tool, task) runs in its own process, so "peak RSS" is that process's
 // maximum resident set; "before" is its RSS once the data was generated, so
 // peak − before is what the computation itself added. Times are medians of
 // repeated runs after warm-up (Node) / first run included (Python, as users
 // call it). The Python side needs the parity venv: `node infra/parity-env.mjs`.
+// A task may time several Python references (the diagnosis: Evidently's
+// presets, and its column-level metrics that match ctpilot's quality checks);
+// each gets its own process and its own ratio. The `compare` keys of the
+// results should agree between the sides (they saw the same data).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { DIAGNOSIS_BROKEN, DIAGNOSIS_ROWS } from './stats-bench-data.ts';
+
+interface Spec {
+  readonly what: string;
+  readonly target: number;
+  /** Timed repeats on each side. */
+  readonly node: number;
+  readonly python: number;
+  /** The Python tasks to time against (default: the task itself), each with its label. */
+  readonly references?: Readonly<Record<string, string>>;
+  /** Result keys both sides report, which should agree. */
+  readonly compare?: readonly string[];
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const count = (n: number) => n.toLocaleString('en-US');
 const TASKS = {
   ks: { what: 'KS two-sample, 1,000,000 vs 1,000,000', target: 2, node: 9, python: 5 },
   wasserstein: { what: 'Wasserstein-1, 1,000,000 vs 1,000,000', target: 2, node: 9, python: 5 },
@@ -22,14 +42,25 @@ const TASKS = {
     node: 3,
     python: 1,
   },
-} as const;
+  diagnosis: {
+    what: `diagnosis, ${count(DIAGNOSIS_ROWS.reference)} reference × ${count(DIAGNOSIS_ROWS.current)} current rows × 10 features (vs Evidently DataDriftPreset + data quality)`,
+    target: 10,
+    node: 9,
+    python: 5,
+    references: {
+      diagnosis: 'DataDriftPreset + DataSummaryPreset',
+      'diagnosis-columns': 'DataDriftPreset + MissingValueCount, OutRangeValueCount, OutListValueCount',
+    },
+    compare: ['drifted_features', 'drifted', `${DIAGNOSIS_BROKEN}_missing`, 'rows'],
+  },
+} as const satisfies Record<string, Spec>;
 type Task = keyof typeof TASKS;
 
 interface Run {
   seconds: number[];
   rss_before_mb: number;
   peak_rss_mb: number;
-  result: Record<string, number>;
+  result: Record<string, unknown>;
 }
 
 function run(cmd: string, args: string[]): Run {
@@ -61,21 +92,31 @@ const py = python.stdout.trim();
 const selected = (process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(TASKS)) as Task[];
 console.log(`node ${process.version}, ${py}`);
 for (const task of selected) {
-  const spec = TASKS[task];
+  const spec: Spec | undefined = TASKS[task];
   if (!spec) throw new Error(`No task named '${task}'. Available: ${Object.keys(TASKS).join(', ')}`);
   const ours = run(process.execPath, ['--import', 'tsx', 'bench/stats-task.ts', task, String(spec.node)]);
-  const ref = run(py, ['bench/stats_reference.py', task, String(spec.python)]);
   const tOurs = median(ours.seconds);
-  const tRef = median(ref.seconds);
-  const ratio = tRef / tOurs;
   console.log(`\n${spec.what}`);
   console.log(
     `  ctpilot  ${tOurs.toFixed(4)} s (median of ${ours.seconds.length})  peak RSS ${ours.peak_rss_mb.toFixed(0)} MB (before ${ours.rss_before_mb.toFixed(0)} MB)  ${JSON.stringify(ours.result)}`,
   );
-  console.log(
-    `  python   ${tRef.toFixed(4)} s (median of ${ref.seconds.length})  peak RSS ${ref.peak_rss_mb.toFixed(0)} MB (before ${ref.rss_before_mb.toFixed(0)} MB)  ${JSON.stringify(ref.result)}`,
-  );
-  console.log(
-    `  speed-up ${ratio.toFixed(1)}×  (target ≥ ${spec.target}×: ${ratio >= spec.target ? 'met' : 'NOT met'})`,
-  );
+  const references = Object.entries(spec.references ?? { [task]: '' });
+  for (const [refTask, label] of references) {
+    const ref = run(py, ['bench/stats_reference.py', refTask, String(spec.python)]);
+    const tRef = median(ref.seconds);
+    const ratio = tRef / tOurs;
+    if (label) console.log(`  python: ${label}`);
+    console.log(
+      `  python   ${tRef.toFixed(4)} s (median of ${ref.seconds.length})  peak RSS ${ref.peak_rss_mb.toFixed(0)} MB (before ${ref.rss_before_mb.toFixed(0)} MB)  ${JSON.stringify(ref.result)}`,
+    );
+    if (spec.compare) {
+      const differ = spec.compare.filter((k) => ours.result[k] !== ref.result[k]);
+      console.log(
+        `  same data: ${differ.length ? `NO, ${differ.map((k) => `${k} ${ours.result[k]} vs ${ref.result[k]}`).join(', ')}` : `yes (${spec.compare.join(', ')} agree)`}`,
+      );
+    }
+    console.log(
+      `  speed-up ${ratio.toFixed(1)}×  (target ≥ ${spec.target}×: ${ratio >= spec.target ? 'met' : 'NOT met'})`,
+    );
+  }
 }

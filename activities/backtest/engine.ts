@@ -9,8 +9,8 @@
 // `retrainTakesMs` later (default: at once), a rollback likewise — so a
 // retrain in flight holds later ones back only as long as one would have run.
 
-import type { Decision } from '../../policies/decision.ts';
-import { evaluate } from '../../policies/evaluate.ts';
+import type { Decision, DiagnosisBrief } from '../../policies/decision.ts';
+import { evaluate, wantsDiagnosis } from '../../policies/evaluate.ts';
 import { retrainFinished } from '../../policies/lifecycle.ts';
 import type { LoadedPolicy } from '../../policies/loader.ts';
 import type { Measurement } from '../../policies/measurement.ts';
@@ -22,6 +22,8 @@ export interface ReplayOptions {
   readonly retrainTakesMs?: number;
   /** Called after each step (for a progress bar). */
   readonly onStep?: (done: number, total: number) => void;
+  /** Runs the policy's diagnosis at a step where a retrain or alert would go out (as the controller does). */
+  readonly diagnoseAt?: (decision: Decision, atMs: number) => Promise<DiagnosisBrief>;
 }
 
 /** The measurements for one evaluation instant. */
@@ -50,6 +52,16 @@ export function recordOf(decision: Decision): StepRecord {
       heldBy: a.heldBy.map((h) => h.guard),
       explanation: a.explanation,
     })),
+    ...(decision.diagnosis
+      ? {
+          diagnosis: {
+            cause: decision.diagnosis.cause,
+            features: decision.diagnosis.features,
+            action: decision.diagnosis.action,
+            explanation: decision.diagnosis.explanation,
+          },
+        }
+      : {}),
   };
 }
 
@@ -77,7 +89,11 @@ export async function replay(
   for (const [i, atMs] of instants.entries()) {
     state = settle(state, atMs, retrainTakesMs);
     const measurements = await measureAt(atMs);
-    const { decision, nextState } = evaluate(policy, state, measurements, atMs);
+    let { decision, nextState } = evaluate(policy, state, measurements, atMs);
+    if (options.diagnoseAt && policy.spec.diagnosis && wantsDiagnosis(decision)) {
+      const brief = await options.diagnoseAt(decision, atMs);
+      ({ decision, nextState } = evaluate(policy, state, measurements, atMs, { diagnosis: brief }));
+    }
     records.push(recordOf(decision));
     // A retrain taken "at once" finishes before the next evaluation, whatever the step.
     state = retrainTakesMs === 0 ? settle(nextState, atMs, 0) : nextState;

@@ -7,6 +7,7 @@
 
 import { ROLLBACK_ORIGIN } from '../../policies/evaluate.ts';
 import type { LoadedPolicy } from '../../policies/loader.ts';
+import { type DiagnosisDeps, runDiagnosis } from '../diagnosis.ts';
 import { replay } from './engine.ts';
 import type { BacktestSource } from './sources.ts';
 import { stepsOf } from './timeline.ts';
@@ -23,6 +24,8 @@ export interface BacktestOptions {
   readonly span: BacktestSpan;
   readonly source: BacktestSource;
   readonly retrainTakesMs?: number;
+  /** The windows' readers, for the policy's diagnosis at steps that would act (none: no diagnosis). */
+  readonly diagnosisDeps?: DiagnosisDeps;
   /** Progress: `phase` 'fetch' while range queries run, 'evaluate' while stepping. */
   readonly onProgress?: (phase: 'fetch' | 'evaluate', done: number, total: number) => void;
 }
@@ -35,6 +38,24 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const steps = await replay(policy, instants, (at) => source.measureAt(at), {
     ...(options.retrainTakesMs !== undefined ? { retrainTakesMs: options.retrainTakesMs } : {}),
     onStep: (done, total) => options.onProgress?.('evaluate', done, total),
+    ...(options.diagnosisDeps
+      ? {
+          diagnoseAt: async (decision, atMs) =>
+            (
+              await runDiagnosis(
+                policy as LoadedPolicy,
+                new Date(atMs).toISOString(),
+                decision.metrics,
+                options.diagnosisDeps!,
+                {
+                  model: policy.instance?.model ?? policy.spec.model.name ?? policy.spec.metadata.name,
+                  seed: decision.evaluation,
+                  writeSamples: false,
+                },
+              )
+            ).brief,
+        }
+      : {}),
   });
   return {
     policy: policy.spec.metadata.name,

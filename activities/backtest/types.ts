@@ -42,6 +42,13 @@ export interface StepRecord {
   /** Triggers whose condition held this step (before persistence). */
   readonly holding: readonly string[];
   readonly actions: readonly StepAction[];
+  /** The diagnosis at this step, when the policy has one and a retrain or alert would have gone out. */
+  readonly diagnosis?: {
+    readonly cause: string;
+    readonly features: readonly string[];
+    readonly action: string;
+    readonly explanation: string;
+  };
 }
 
 /** A metric the backtest cannot replay, and what it did instead. */

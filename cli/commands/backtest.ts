@@ -85,10 +85,14 @@ function text(
   lines.push(
     `Would have retrained ${times(summary.counts.retrain)}, alerted ${times(summary.counts.alert)}, rolled back ${times(summary.counts.rollback)}.`,
   );
+  const diagnosisAt = new Map(
+    result.steps.flatMap((s) => (s.diagnosis ? [[s.at, s.diagnosis] as const] : [])),
+  );
   for (const w of summary.wouldAct.slice(0, 50)) {
     const colour = w.kind === 'retrain' || w.kind === 'rollback' ? style.red : style.yellow;
+    const d = diagnosisAt.get(w.at);
     lines.push(
-      `  ${w.at}  ${colour(w.kind.padEnd(8))} by ${w.origin}${w.status === 'dryRun' ? style.dim(' (dry run)') : ''}`,
+      `  ${w.at}  ${colour(w.kind.padEnd(8))} by ${w.origin}${w.status === 'dryRun' ? style.dim(' (dry run)') : ''}${d ? style.dim(` — diagnosis: ${d.cause}${d.features.length ? ` (${d.features.slice(0, 2).join(', ')})` : ''} → ${d.action}`) : ''}`,
     );
   }
   if (summary.wouldAct.length > 50)
@@ -258,6 +262,7 @@ export const backtest: CommandSpec = {
           policy,
           span,
           source,
+          diagnosisDeps: clients,
           retrainTakesMs,
           onProgress: (phase, done, total) => bar?.update(phase, done, total),
         });

@@ -5,6 +5,7 @@
 // brief → evaluate, asserting what the controller would do.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { replay } from '../../../activities/backtest/engine.ts';
 import type { DiagnosisBrief } from '../../../policies/decision.ts';
 import { briefOf, diagnosisOverrides, kpiReading, routeOverrides } from '../../../policies/diagnosis.ts';
 import { routeDiagnosis } from '../../../policies/diagnosis-routing.ts';
@@ -242,6 +243,33 @@ ${extra}`;
         (i) => i.path?.startsWith('diagnosis.thresholds.concept') && /confidence/.test(i.hint ?? i.message),
       ),
       JSON.stringify(issues),
+    );
+  });
+});
+
+describe('backtests diagnose where a retrain or alert would have gone out', () => {
+  it('each such step carries the diagnosis; the retrain it does not confirm is held by it', async () => {
+    const instants = [0, 1, 2].map((h) => T0 + h * 3_600_000);
+    const asked: number[] = [];
+    const records = await replay(
+      policy,
+      instants,
+      (atMs) => measure(policy, { accuracy: 0.7, ctr: 0.05 }, iso(atMs)),
+      {
+        diagnoseAt: async (_decision, atMs) => {
+          asked.push(atMs);
+          return brief({});
+        },
+      },
+    );
+    assert.deepEqual(asked, instants, 'asked at every step where the retrain was due');
+    for (const r of records) {
+      assert.equal(r.diagnosis?.cause, 'dataQuality');
+      assert.deepEqual(r.actions.find((a) => a.kind === 'retrain')?.heldBy, ['diagnosis']);
+    }
+    assert.equal(
+      records.filter((r) => r.actions.some((a) => a.origin === 'diagnosis:dataQuality')).length,
+      1,
     );
   });
 });
