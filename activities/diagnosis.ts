@@ -11,10 +11,11 @@
 import type { DiagnosisBrief, MetricVerdict } from '../policies/decision.ts';
 import { briefOf, diagnosisOverrides, kpiReading, routeOverrides } from '../policies/diagnosis.ts';
 import { routeDiagnosis } from '../policies/diagnosis-routing.ts';
+import { durationMs } from '../policies/duration.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
 import { templateValues, windowRequest } from '../policies/requests.ts';
 import type { Table } from '../stats/columns.ts';
-import { type Diagnosis, diagnose, hardCases } from '../stats/diagnosis/index.ts';
+import { type Diagnosis, diagnose, type ExternalEvent, hardCases } from '../stats/diagnosis/index.ts';
 
 import type { ObjectStore } from './s3/client.ts';
 import { readWindow, type WindowDeps } from './windows/index.ts';
@@ -22,6 +23,73 @@ import type { WindowResult } from './windows/types.ts';
 
 export interface DiagnosisDeps extends WindowDeps {
   readonly store: ObjectStore;
+}
+
+type EventsSpec = NonNullable<NonNullable<LoadedPolicy['spec']['diagnosis']>['events']>;
+
+function eventTime(v: unknown): string | undefined {
+  const ms =
+    typeof v === 'number' ? (v > 1e11 ? v : v * 1000) : typeof v === 'string' ? Date.parse(v) : Number.NaN;
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+/**
+ * The external events in [at − lookback, at]: annotation rows of a window
+ * (columns `at`, `text`), or Grafana's annotations API. Context only: a
+ * source that cannot be read gives no events and says why.
+ */
+async function readEvents(
+  spec: EventsSpec,
+  at: string,
+  values: Record<string, string>,
+  deps: DiagnosisDeps,
+): Promise<{ events: ExternalEvent[]; problem?: string }> {
+  const toMs = Date.parse(at);
+  const fromMs = toMs - durationMs(spec.lookback);
+  const inSpan = (e: ExternalEvent) => Date.parse(e.at) >= fromMs && Date.parse(e.at) <= toMs;
+  try {
+    if (spec.grafana) {
+      const g = spec.grafana;
+      const base = (await deps.secrets!.interpolate(g.url)).reveal().replace(/\/$/, '');
+      const query = new URLSearchParams({ from: String(fromMs), to: String(toMs), limit: '100' });
+      for (const tag of g.tags ?? []) query.append('tags', tag);
+      const headers: Record<string, string> = { accept: 'application/json' };
+      for (const [k, v] of Object.entries(g.headers ?? {}))
+        headers[k.toLowerCase()] = (await deps.secrets!.interpolate(v)).reveal();
+      const response = await fetch(`${base}/api/annotations?${query}`, {
+        headers,
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok)
+        return { events: [], problem: `Grafana answered ${response.status} ${response.statusText}` };
+      const body = (await response.json()) as { time?: number; text?: string; tags?: string[] }[];
+      const events = (Array.isArray(body) ? body : []).flatMap((a) => {
+        const when = eventTime(a.time);
+        return when && typeof a.text === 'string'
+          ? [{ at: when, text: a.text, ...(a.tags?.length ? { tags: a.tags } : {}) }]
+          : [];
+      });
+      return { events: events.filter(inSpan) };
+    }
+    const rendered = windowRequest(spec.window!, values, toMs);
+    if (rendered.errors.length) return { events: [], problem: rendered.errors.join('; ') };
+    const result = await readWindow(rendered.request, deps, { columns: ['at', 'text'] });
+    if (result.outcome === 'empty') return { events: [] };
+    if (result.outcome !== 'columns')
+      return { events: [], problem: result.outcome === 'error' ? result.message : result.reason };
+    const atColumn = result.columns.at;
+    const textColumn = result.columns.text;
+    const n = atColumn?.values.length ?? 0;
+    const events: ExternalEvent[] = [];
+    for (let i = 0; i < n; i++) {
+      const when = eventTime(atColumn!.values[i]);
+      const text = textColumn?.values[i];
+      if (when && text !== null && text !== undefined) events.push({ at: when, text: String(text) });
+    }
+    return { events: events.filter(inSpan) };
+  } catch (error) {
+    return { events: [], problem: (error as Error).message };
+  }
 }
 
 export type DiagnosisRun =
@@ -106,6 +174,7 @@ export async function runDiagnosis(
   for (const p of cur.problems)
     if (p.code === 'type-mismatch' && p.column) violations[p.column] = (violations[p.column] ?? 0) + p.count;
   const kpi = kpiReading(policy.spec, verdicts);
+  const events = spec.events ? await readEvents(spec.events, at, values, deps) : { events: [] };
   let diagnosis: Diagnosis;
   try {
     diagnosis = diagnose({
@@ -125,8 +194,15 @@ export async function runDiagnosis(
       // Run because a trigger is due: a breach no stage explains is `unexplained`, not `none`.
       breached: true,
       ...(kpi ? { kpi } : {}),
+      events: events.events,
+      at,
       seed: options.seed ?? 0,
     });
+    if (events.problem)
+      diagnosis = {
+        ...diagnosis,
+        findings: [...diagnosis.findings, `events could not be read: ${events.problem}`],
+      };
   } catch (error) {
     return inconclusive(policy, (error as Error).message);
   }

@@ -58,9 +58,9 @@ if (task === 'ks' || task === 'wasserstein') {
   const r = timed(() => diagnose({ reference, current, roles: DIAGNOSIS_ROLES }), repeats, 2);
   const d = r.result;
   const drifted = d.drift.filter((f) => f.drifted).map((f) => f.feature);
-  const missing = d.stages
-    .find((s) => s.stage === 'quality')
-    ?.evidence.alerts as readonly { column: string; check: string; value: number }[] | undefined;
+  const missing = d.stages.find((s) => s.stage === 'quality')?.evidence.alerts as
+    | readonly { column: string; check: string; value: number }[]
+    | undefined;
   const broken = missing?.find((a) => a.column === DIAGNOSIS_BROKEN && a.check === 'missing-rate');
   out = {
     seconds: r.seconds,

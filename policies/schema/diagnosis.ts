@@ -3,7 +3,16 @@
 // stage works with defaults; any threshold may be overridden.
 
 import { z } from 'zod';
-import { metricName, nonEmptyText, positiveInt, receiverName } from './common.ts';
+import {
+  duration,
+  exactlyOne,
+  maybeSecret,
+  metricName,
+  nonEmptyText,
+  positiveInt,
+  receiverName,
+  url,
+} from './common.ts';
 import { dataWindow } from './metrics.ts';
 
 const share = (description: string) =>
@@ -85,6 +94,39 @@ const route = z
   })
   .meta({ description: 'What to do when this is the primary cause.' });
 
+export const diagnosisEvents = z
+  .strictObject({
+    window: dataWindow
+      .meta({
+        description:
+          'A file, folder or SQL query of annotations: one row per event with columns `at` (a time) and `text`; rows in the lookback are listed.',
+      })
+      .optional(),
+    grafana: z
+      .strictObject({
+        url: url('Grafana’s base URL (its annotations API is read: /api/annotations).'),
+        headers: z
+          .record(z.string(), maybeSecret('Header value.'))
+          .meta({
+            description:
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a secret reference, not a JS template
+              'HTTP headers, e.g. Authorization: "Bearer ${env:GRAFANA_TOKEN}" (a service-account token, as a secret reference).',
+          })
+          .optional(),
+        tags: z
+          .array(nonEmptyText('A tag.'))
+          .meta({ description: 'Only annotations with these tags.' })
+          .optional(),
+      })
+      .optional(),
+    lookback: duration('How far back from the diagnosis events are listed.').default('14d'),
+  })
+  .check(exactlyOne(['window', 'grafana'], 'an events source'))
+  .meta({
+    description:
+      'External events (campaigns, releases, outages) listed in the diagnosis beside what it found. Context only: never a cause by itself.',
+  });
+
 export const diagnosis = z
   .strictObject({
     reference: dataWindow.meta({ description: 'Labelled reference window (typically the training set).' }),
@@ -96,6 +138,7 @@ export const diagnosis = z
         'The business KPI: a metric of this policy whose objective (e.g. a change objective) says what a significant drop is. Concept drift retrains only when it has dropped.',
     }),
     thresholds: thresholds.optional(),
+    events: diagnosisEvents.optional(),
     routes: z
       .strictObject({
         evaluation: route.optional(),

@@ -44,6 +44,7 @@ import type {
   Cause,
   Diagnosis,
   DiagnosisInput,
+  ExternalEvent,
   FeatureDrift,
   PerformanceComparison,
   StageResult,
@@ -146,6 +147,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
           `worst segment ${concept.evidence.worstSegment.segment}=${concept.evidence.worstSegment.value}: ${performance.metric} ${num(concept.evidence.worstSegment.realized)} realized vs ${num(concept.evidence.worstSegment.estimated)} estimated on ${concept.evidence.worstSegment.rows} rows`,
         ]
       : []),
+    ...eventFindings(input.events ?? [], input.at),
     `cause: ${choice.cause} (rule ${choice.rule})${featureText}`,
   ];
   return {
@@ -163,4 +165,22 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     ),
     rows: { reference: rowCount(reference), current: rowCount(current) },
   };
+}
+
+/** "event: campaign young-applicants (campaign) 2 days before the diagnosis". */
+function eventFindings(events: readonly ExternalEvent[], at: string | undefined): string[] {
+  const atMs = at ? Date.parse(at) : Number.NaN;
+  return [...events]
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+    .map((e) => {
+      const ms = atMs - Date.parse(e.at);
+      const when = Number.isFinite(ms)
+        ? ms >= 86_400_000
+          ? `${Math.round(ms / 86_400_000)} day${Math.round(ms / 86_400_000) === 1 ? '' : 's'} before the diagnosis`
+          : ms >= 0
+            ? `${Math.max(1, Math.round(ms / 3_600_000))} h before the diagnosis`
+            : 'after the diagnosis time'
+        : e.at;
+      return `event: ${e.text}${e.tags?.length ? ` (${e.tags.join(', ')})` : ''} ${when}`;
+    });
 }

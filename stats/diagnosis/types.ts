@@ -128,6 +128,8 @@ export interface DiagnosisInput {
   readonly breached?: boolean;
   readonly kpi?: KpiReading;
   readonly events?: readonly ExternalEvent[];
+  /** When the diagnosis is made (ISO): events are placed relative to it. */
+  readonly at?: string;
   /** Seed for the resampling tests (label-shift adjustment, MMD). */
   readonly seed?: number;
 }

@@ -104,7 +104,12 @@ describe('diagnose before acting, on the real stack', () => {
   };
 
   /** The scenario's windows in S3 and a policy over them; the KPI (ctr) as Prometheus reports it. */
-  async function setUp(name: string, world: ScenarioName, ctr: number): Promise<LoadedPolicy> {
+  async function setUp(
+    name: string,
+    world: ScenarioName,
+    ctr: number,
+    extra: Record<string, unknown> = {},
+  ): Promise<LoadedPolicy> {
     const s = scenario(world);
     const prefix = `s3://${config.s3.bucket}/diagnosis-test/${name}/`;
     await clients.store.putJsonLines(`${prefix}reference.jsonl`, records(s.reference));
@@ -144,6 +149,7 @@ describe('diagnose before acting, on the real stack', () => {
         kpi: 'ctr',
         routes: { dataQuality: { receivers: ['data-owners'] } },
         samples: { to: `${prefix}hard-cases/`, size: 20 },
+        ...extra,
       },
       notify: {
         'data-owners': { webhook: { url: `${sinkUrl}/data-owners` }, on: ['alert'] },
@@ -246,7 +252,14 @@ describe('diagnose before acting, on the real stack', () => {
 
   it('ctpilot diagnose runs the stages now, without acting, and writes the report', async () => {
     const name = uniqueName('cli');
-    await setUp(name, 'covariate-drift', 0.05);
+    // Annotations beside the windows: a campaign two days ago, and one outside the lookback.
+    const events = `s3://${config.s3.bucket}/diagnosis-test/${name}/events.jsonl`;
+    const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    await clients.store.putJsonLines(events, [
+      { at: ago(2), text: 'campaign young-applicants started' },
+      { at: ago(30), text: 'an old release' },
+    ]);
+    await setUp(name, 'covariate-drift', 0.05, { events: { window: { uri: events }, lookback: '14d' } });
     const dir = mkdtempSync(join(tmpdir(), 'ctpilot-diagnose-'));
     try {
       const file = join(dir, `${name}.yaml`);
@@ -264,9 +277,27 @@ describe('diagnose before acting, on the real stack', () => {
       const json = await ctpilot(['diagnose', file, '--json'], {
         env: { ...process.env } as Record<string, string>,
       });
-      const parsed = JSON.parse(json.stdout) as { diagnosis: { primaryCause: string; features: string[] } };
+      const parsed = JSON.parse(json.stdout) as {
+        diagnosis: {
+          primaryCause: string;
+          features: string[];
+          events: { text: string }[];
+          findings: string[];
+        };
+      };
       assert.equal(parsed.diagnosis.primaryCause, 'covariateDrift');
       assert.equal(parsed.diagnosis.features[0], 'age');
+      assert.deepEqual(
+        parsed.diagnosis.events.map((e) => e.text),
+        ['campaign young-applicants started'],
+      );
+      assert.ok(
+        parsed.diagnosis.findings.includes(
+          'event: campaign young-applicants started 2 days before the diagnosis',
+        ),
+        parsed.diagnosis.findings.join('\n'),
+      );
+      assert.match(text.stdout, /event .*campaign young-applicants started/);
       // Nothing acted on: no controller, no audit row, no MLflow run for this policy.
       assert.deepEqual(await clients.audit.rows({ model: `${name}-model` }), []);
       assert.deepEqual(await runsOf(name), []);
@@ -277,6 +308,77 @@ describe('diagnose before acting, on the real stack', () => {
       assert.match(broken.stdout, /could not run: the current window/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('events from Grafana’s annotations API: the span, the tags and the token are sent; a refusal is a finding, not a failure', async () => {
+    // Grafana cannot be installed here (no package in the registries this
+    // machine reaches): a server answering its documented annotations API
+    // (GET /api/annotations?from&to&tags, bearer token) stands in for it.
+    const seen: URL[] = [];
+    let auth = '';
+    const grafana = createServer((req, res) => {
+      seen.push(new URL(req.url ?? '/', 'http://grafana'));
+      auth = String(req.headers.authorization ?? '');
+      if (auth !== 'Bearer glsa_test') return res.writeHead(401).end('{}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify([
+          {
+            time: Date.now() - 3 * 86_400_000,
+            text: 'release 4.2 of the scoring service',
+            tags: ['release'],
+          },
+        ]),
+      );
+    });
+    const [port] = await freePorts(1);
+    await new Promise<void>((resolve) => grafana.listen(port, '127.0.0.1', resolve));
+    try {
+      const name = uniqueName('grafana');
+      process.env.CTPILOT_TEST_GRAFANA_TOKEN = 'glsa_test';
+      const events = (token: string) => ({
+        events: {
+          grafana: {
+            url: `http://127.0.0.1:${port}`,
+            headers: { Authorization: `Bearer \${env:${token}}` },
+            tags: ['release'],
+          },
+          lookback: '7d',
+        },
+      });
+      await setUp(name, 'covariate-drift', 0.05, events('CTPILOT_TEST_GRAFANA_TOKEN'));
+      const dir = mkdtempSync(join(tmpdir(), 'ctpilot-diagnose-'));
+      try {
+        const file = join(dir, `${name}.yaml`);
+        writeFileSync(file, texts.get(name)!);
+        const env = { ...process.env } as Record<string, string>;
+        const ok = JSON.parse((await ctpilot(['diagnose', file, '--json'], { env })).stdout) as {
+          diagnosis: { events: { text: string; tags?: string[] }[] };
+        };
+        assert.deepEqual(
+          ok.diagnosis.events.map((e) => ({ text: e.text, tags: e.tags })),
+          [{ text: 'release 4.2 of the scoring service', tags: ['release'] }],
+        );
+        const q = seen.at(-1)!;
+        assert.equal(q.pathname, '/api/annotations');
+        assert.deepEqual(q.searchParams.getAll('tags'), ['release']);
+        assert.equal(Number(q.searchParams.get('to')) - Number(q.searchParams.get('from')), 7 * 86_400_000);
+        // A wrong token: the diagnosis still runs and says the events could not be read.
+        process.env.CTPILOT_TEST_GRAFANA_WRONG = 'nope';
+        await setUp(name, 'covariate-drift', 0.05, events('CTPILOT_TEST_GRAFANA_WRONG'));
+        writeFileSync(file, texts.get(name)!);
+        const refused = await ctpilot(['diagnose', file, '--json'], {
+          env: { ...process.env } as Record<string, string>,
+        });
+        assert.equal(refused.code, 0);
+        const r = JSON.parse(refused.stdout) as { diagnosis: { events: unknown[]; findings: string[] } };
+        assert.deepEqual(r.diagnosis.events, []);
+        assert.ok(r.diagnosis.findings.some((f) => /events could not be read: Grafana answered 401/.test(f)));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } finally {
+      grafana.close();
     }
   });
 });
