@@ -25,14 +25,43 @@ export function chiSquareGof(observed: ArrayLike<number>, expected: ArrayLike<nu
   const k = observed.length;
   if (k !== expected.length)
     throw new StatsInputError('type-mismatch', 'observed and expected differ in length.');
-  if (k < 2) throw new StatsInputError('too-small', 'chi-square needs at least two categories.');
-  let stat = 0;
+  let so = 0;
+  let se = 0;
   for (let i = 0; i < k; i++) {
-    const d = observed[i]! - expected[i]!;
-    stat += (d * d) / expected[i]!;
+    const o = observed[i]!;
+    const e = expected[i]!;
+    if (!(o >= 0) || !(e >= 0) || !Number.isFinite(o) || !Number.isFinite(e))
+      throw new StatsInputError(
+        'invalid-input',
+        `counts must be finite and non-negative; category ${i} has observed ${o}, expected ${e}.`,
+      );
+    so += o;
+    se += e;
   }
-  if (Number.isNaN(stat)) stat = 0; // 0/0: a category absent from both
-  return { statistic: stat, pValue: chi2Sf(stat, k - 1), dof: k - 1 };
+  // As SciPy: the two totals must agree (relative tolerance 1e-8), or the test compares different things.
+  if (Math.abs(so - se) > 1e-8 * Math.max(so, se))
+    throw new StatsInputError(
+      'invalid-input',
+      `observed and expected totals differ (${so} vs ${se}); scale the expected counts to the observed total.`,
+    );
+  // A category absent from both (0/0) carries no information: left out, with its degree of freedom.
+  let stat = 0;
+  let cells = 0;
+  for (let i = 0; i < k; i++) {
+    const o = observed[i]!;
+    const e = expected[i]!;
+    if (o === 0 && e === 0) continue;
+    cells++;
+    const d = o - e;
+    stat += e === 0 ? Number.POSITIVE_INFINITY : (d * d) / e; // seen, but never expected: p = 0
+  }
+  if (cells < 2)
+    throw new StatsInputError('too-small', 'chi-square needs at least two categories with counts.');
+  return {
+    statistic: stat,
+    pValue: stat === Number.POSITIVE_INFINITY ? 0 : chi2Sf(stat, cells - 1),
+    dof: cells - 1,
+  };
 }
 
 /**
@@ -76,6 +105,20 @@ export function chiSquareContingency(table: number[][], correction = true): ChiS
   const r = table.length;
   const c = table[0]?.length ?? 0;
   if (r < 2 || c < 2) throw new StatsInputError('too-small', 'a contingency table needs at least 2×2 cells.');
+  table.forEach((row, i) => {
+    if (row.length !== c)
+      throw new StatsInputError(
+        'invalid-input',
+        `row ${i} of the contingency table has ${row.length} cells, not ${c}.`,
+      );
+    row.forEach((v, j) => {
+      if (!(v >= 0) || !Number.isFinite(v))
+        throw new StatsInputError(
+          'invalid-input',
+          `cell [${i}][${j}] of the contingency table is ${v}; counts must be finite and non-negative.`,
+        );
+    });
+  });
   const rows = table.map((row) => row.reduce((s, v) => s + v, 0));
   const cols = Array.from({ length: c }, (_, j) => table.reduce((s, row) => s + row[j]!, 0));
   const total = rows.reduce((s, v) => s + v, 0);

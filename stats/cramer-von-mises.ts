@@ -38,8 +38,14 @@ function midranks(z: Float64Array): Float64Array {
  * cramerVonMises2samp([1, 2, 3, 4, 5], [2.5, 6, 7, 8, 9, 10]).pValue; // 0.021645021645021644
  */
 export function cramerVonMises2samp(x: ArrayLike<number>, y: ArrayLike<number>): CvmResult {
-  const xa = Float64Array.from(x).sort();
-  const ya = Float64Array.from(y).sort();
+  // NaNs are omitted (SciPy's nan_policy='omit'), as in every test here: a
+  // NaN in the midrank sort would make its order inconsistent.
+  const xa = Float64Array.from(x)
+    .filter((v) => !Number.isNaN(v))
+    .sort();
+  const ya = Float64Array.from(y)
+    .filter((v) => !Number.isNaN(v))
+    .sort();
   const nx = xa.length;
   const ny = ya.length;
   if (nx <= 1 || ny <= 1) throw new StatsInputError('too-small', 'CvM needs at least two values per sample.');

@@ -11,7 +11,8 @@ export type InconclusiveReason =
   | 'type-mismatch'
   | 'too-small'
   | 'constant'
-  | 'not-finite';
+  | 'not-finite'
+  | 'invalid-input';
 
 /**
  * Thrown by the low-level functions (`ks2samp`, `chiSquare`, …) when their

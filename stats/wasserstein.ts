@@ -32,15 +32,23 @@ export function cdfDistanceSorted(u: Float64Array, v: Float64Array, p: 1 | 2): n
     if (x > prev) {
       const d = Math.abs(i / nu - j / nv);
       const term = (p === 1 ? d : d * d) * (x - prev);
-      const t = sum + term;
-      comp += Math.abs(sum) >= Math.abs(term) ? sum - t + term : term - t + sum;
-      sum = t;
+      if (Number.isFinite(term) && Number.isFinite(sum)) {
+        const t = sum + term;
+        comp += Math.abs(sum) >= Math.abs(term) ? sum - t + term : term - t + sum;
+        sum = t;
+      } else {
+        // An infinite value: ±∞ as NumPy's sum gives it (∞ where the CDFs
+        // differ over an unbounded stretch, NaN for 0 · ∞ as SciPy), without
+        // compensating ∞ − ∞ into NaN.
+        sum += term;
+        comp = 0;
+      }
       prev = x;
     }
     while (i < nu && u[i]! <= x) i++;
     while (j < nv && v[j]! <= x) j++;
   }
-  return sum + comp;
+  return Number.isFinite(sum) ? sum + comp : sum;
 }
 
 /**
