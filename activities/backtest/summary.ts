@@ -41,6 +41,17 @@ export interface BacktestSummary {
   readonly episodes: readonly Episode[];
   /** Steps on which each metric had no usable measurement (inconclusive or error). */
   readonly unusable: Readonly<Record<string, number>>;
+  /** When: each run of consecutive steps on which a metric had no usable measurement. */
+  readonly gaps: readonly Gap[];
+  /** No step had a usable measurement of any metric: the backtest says nothing about the policy. */
+  readonly noUsableData: boolean;
+}
+
+export interface Gap {
+  readonly metric: string;
+  readonly from: string;
+  readonly to: string;
+  readonly steps: number;
 }
 
 export function summarise(steps: readonly StepRecord[]): BacktestSummary {
@@ -51,6 +62,9 @@ export function summarise(steps: readonly StepRecord[]): BacktestSummary {
     { guard: GuardName; kind: ActionKind; origin: string; steps: number; first: string; last: string }
   >();
   const unusable: Record<string, number> = {};
+  const gaps: Gap[] = [];
+  const openGaps = new Map<string, { from: string; to: string; steps: number }>();
+  let usableSteps = 0;
   const episodes: Episode[] = [];
   const open = new Map<string, { from: string; to: string; steps: number }>();
 
@@ -71,10 +85,24 @@ export function summarise(steps: readonly StepRecord[]): BacktestSummary {
           held.set(key, { guard, kind: a.kind, origin: a.origin, steps: 1, first: step.at, last: step.at });
       }
     }
+    let usable = false;
     for (const m of step.metrics) {
-      if (m.phase === 'inconclusive' || m.phase === 'error')
+      const gap = openGaps.get(m.metric);
+      if (m.phase === 'inconclusive' || m.phase === 'error') {
         unusable[m.metric] = (unusable[m.metric] ?? 0) + 1;
+        if (gap) {
+          gap.to = step.at;
+          gap.steps++;
+        } else openGaps.set(m.metric, { from: step.at, to: step.at, steps: 1 });
+      } else {
+        usable = true;
+        if (gap) {
+          gaps.push({ metric: m.metric, ...gap });
+          openGaps.delete(m.metric);
+        }
+      }
     }
+    if (usable) usableSteps++;
     const holding = new Set(step.holding);
     for (const [trigger, ep] of open) {
       if (!holding.has(trigger)) {
@@ -91,6 +119,8 @@ export function summarise(steps: readonly StepRecord[]): BacktestSummary {
     }
   }
   for (const [trigger, ep] of open) episodes.push({ trigger, ...ep });
+  for (const [metric, gap] of openGaps) gaps.push({ metric, ...gap });
+  gaps.sort((a, b) => a.from.localeCompare(b.from) || a.metric.localeCompare(b.metric));
   episodes.sort((a, b) => a.from.localeCompare(b.from) || a.trigger.localeCompare(b.trigger));
 
   const count = (k: ActionKind) => wouldAct.filter((w) => w.kind === k).length;
@@ -102,5 +132,7 @@ export function summarise(steps: readonly StepRecord[]): BacktestSummary {
     held: [...held.values()],
     episodes,
     unusable,
+    gaps,
+    noUsableData: steps.length > 0 && usableSteps === 0,
   };
 }

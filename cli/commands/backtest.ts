@@ -82,9 +82,16 @@ function text(
         ` (${summary.steps} evaluations; ${result.source.prometheusQueries} Prometheus ${result.source.mode} queries, ${result.source.windowReads} window reads, ${(result.source.elapsedMs / 1000).toFixed(1)} s)`,
       ),
   );
-  lines.push(
-    `Would have retrained ${times(summary.counts.retrain)}, alerted ${times(summary.counts.alert)}, rolled back ${times(summary.counts.rollback)}.`,
-  );
+  if (summary.noUsableData)
+    lines.push(
+      style.red(
+        `No usable data: no metric had a usable measurement at any of the ${summary.steps} steps, so this backtest says nothing about the policy (see "Without usable data" below).`,
+      ),
+    );
+  else
+    lines.push(
+      `Would have retrained ${times(summary.counts.retrain)}, alerted ${times(summary.counts.alert)}, rolled back ${times(summary.counts.rollback)}.`,
+    );
   const diagnosisAt = new Map(
     result.steps.flatMap((s) => (s.diagnosis ? [[s.at, s.diagnosis] as const] : [])),
   );
@@ -113,10 +120,15 @@ function text(
     if (summary.episodes.length > 30) lines.push(style.dim(`  … ${summary.episodes.length - 30} more`));
   }
   const unusable = Object.entries(summary.unusable);
-  if (unusable.length)
+  if (unusable.length) {
     lines.push(
       `Without usable data: ${unusable.map(([m, n]) => `${m} on ${n} of ${summary.steps} steps`).join(', ')}`,
     );
+    for (const g of summary.gaps.slice(0, 30))
+      lines.push(`  ${g.metric.padEnd(20)} ${g.from} → ${g.to} (${g.steps} step${g.steps === 1 ? '' : 's'})`);
+    if (summary.gaps.length > 30)
+      lines.push(style.dim(`  … ${summary.gaps.length - 30} more (--json lists all)`));
+  }
   for (const l of result.limitations) lines.push(style.yellow(`Not replayed: ${l.metric} — ${l.reason}`));
   if (report) lines.push(`Report: ${report}`);
   return `${lines.join('\n')}\n`;
@@ -136,7 +148,9 @@ export const backtest: CommandSpec = {
     'metrics (drift, estimate) read their windows at each step; MLflow and inbound-alert metrics have no history and ' +
     'count as no data. Nothing is acted on and nothing is written to the audit history. Prints when the policy would ' +
     'have acted and what held it back; --report writes a self-contained HTML page with each metric over time, its ' +
-    'thresholds and the would-be actions marked.',
+    'thresholds and the would-be actions marked. Exits 1 when no metric had a usable measurement at any step (the ' +
+    'backtest then says nothing about the policy). A --step other than evaluate.every changes what persistence ' +
+    '(for: N) means, and is warned about.',
   args: [{ name: 'policy', description: 'a policy file' }],
   flags: [
     jsonFlag,
@@ -205,10 +219,14 @@ export const backtest: CommandSpec = {
         );
       policy = instantiate(policy, { name: flags.model, tags: {} });
     }
-    const stepMs =
-      typeof flags.step === 'string'
-        ? durationFlag('step', flags.step)
-        : durationMs(policy.spec.evaluate.every);
+    const everyMs = durationMs(policy.spec.evaluate.every);
+    const stepMs = typeof flags.step === 'string' ? durationFlag('step', flags.step) : everyMs;
+    // Persistence counts evaluations, not time: another step changes what `for: N` means.
+    const stepNote =
+      stepMs !== everyMs
+        ? `--step ${formatDuration(stepMs)} differs from evaluate.every ${policy.spec.evaluate.every}: persistence counts steps, so a trigger with for: 3 holds after ${formatDuration(3 * stepMs)} here instead of ${formatDuration(3 * everyMs)}; brief dips can fire (shorter step) or be missed (longer step)`
+        : undefined;
+    if (stepNote && flags.json !== true) io.stderr.write(`${style.yellow(`warning: ${stepNote}`)}\n`);
     const steps = Math.floor((to.getTime() - from.getTime()) / stepMs) + 1;
     if (steps > MAX_STEPS)
       throw new UserError(
@@ -297,11 +315,12 @@ export const backtest: CommandSpec = {
           ...result,
           summary,
           ...(version !== undefined ? { championVersion: version } : {}),
-          ...(versionNote ? { notes: [versionNote] } : {}),
+          ...(versionNote || stepNote ? { notes: [versionNote, stepNote].filter(Boolean) } : {}),
           ...(reportPath ? { report: reportPath } : {}),
         });
       else io.stdout.write(text(result, summary, style, reportPath));
-      return EXIT.ok;
+      // No usable data at all is not a pass: exit 1, so a script does not read "0 retrains" as all clear.
+      return summary.noUsableData ? EXIT.failed : EXIT.ok;
     });
   },
 };

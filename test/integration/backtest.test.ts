@@ -185,6 +185,33 @@ triggers:
     assert.match(down.stderr, /cannot reach Prometheus at http:\/\/127\.0\.0\.1:9/);
   });
 
+  it('a span without usable data says so and exits 1; another --step is warned about', async () => {
+    // A day before the recording starts: Prometheus has nothing for any step.
+    const before = [
+      'backtest',
+      policyFile,
+      '--from',
+      iso(recording.start - 26 * 60 * MINUTE),
+      '--to',
+      iso(recording.start - 2 * 60 * MINUTE),
+    ];
+    const empty = await ctpilot(before, { env });
+    assert.equal(empty.code, 1, empty.stderr);
+    assert.match(empty.stdout, /No usable data: no metric had a usable measurement at any of the \d+ steps/);
+    assert.doesNotMatch(empty.stdout, /Would have retrained 0 times/);
+    assert.match(empty.stdout, new RegExp(`precision\\s+${iso(recording.start - 26 * 60 * MINUTE)} → `));
+    const stepped = await ctpilot([...args, '--step', '1m'], { env });
+    assert.equal(stepped.code, 0, stepped.stderr);
+    assert.match(
+      stepped.stderr,
+      /warning: --step 1m differs from evaluate\.every 5m: persistence counts steps/,
+    );
+    const json = JSON.parse((await ctpilot([...args, '--step', '1m', '--json'], { env })).stdout) as {
+      notes?: string[];
+    };
+    assert.ok(json.notes?.some((n) => /differs from evaluate\.every/.test(n)));
+  });
+
   it('a policy written for the watched version ({{ version }}) backtests the current champion, or says what to pass', async () => {
     const mlflow = new MlflowClient({ trackingUri: process.env.MLFLOW_TRACKING_URI! });
     const model = `fraud-versioned-${Date.now()}`;

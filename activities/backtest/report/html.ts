@@ -6,11 +6,53 @@
 import { formatDuration } from '../../../policies/duration.ts';
 import type { Policy } from '../../../policies/schema/policy.ts';
 import type { BacktestSummary } from '../summary.ts';
-import type { BacktestResult } from '../types.ts';
+import type { BacktestResult, StepRecord } from '../types.ts';
 import { type ChartMarker, type ChartPoint, escapeXml, MARKER_COLOURS, renderChart } from './svg-chart.ts';
 
 /** The explanations listed at the end are capped: a noisy policy over a long span would make a huge page. */
-const MAX_LISTED_ACTIONS = 500;
+/** Rows of the Actions table at most: every action that would have gone out is listed first. */
+const MAX_LISTED_ROWS = 2000;
+
+type Listed = { at: string; to: string; steps: number; a: StepRecord['actions'][number] };
+
+/**
+ * The Actions table's rows, in time order: every action that would have gone
+ * out, each on its own row; consecutive steps holding the same action back
+ * for the same guards collapsed into one row with their count.
+ */
+function actionRuns(steps: readonly StepRecord[]): Listed[] {
+  const rows: Listed[] = [];
+  const open = new Map<string, Listed>();
+  for (const s of steps) {
+    const seen = new Set<string>();
+    for (const a of s.actions) {
+      if (a.kind === 'resolve') continue;
+      if (a.status !== 'held') {
+        rows.push({ at: s.at, to: s.at, steps: 1, a });
+        continue;
+      }
+      const key = `${a.kind}\u0000${a.origin}\u0000${a.heldBy.join(',')}`;
+      seen.add(key);
+      const run = open.get(key);
+      if (run) {
+        run.to = s.at;
+        run.steps++;
+      } else {
+        const row = { at: s.at, to: s.at, steps: 1, a };
+        open.set(key, row);
+        rows.push(row);
+      }
+    }
+    for (const key of [...open.keys()]) if (!seen.has(key)) open.delete(key);
+  }
+  const acted = rows.filter((r) => r.a.status !== 'held');
+  if (rows.length <= MAX_LISTED_ROWS) return rows;
+  // Over the cap: every would-be action stays; held runs fill what is left, earliest first.
+  const held = rows
+    .filter((r) => r.a.status === 'held')
+    .slice(0, Math.max(0, MAX_LISTED_ROWS - acted.length));
+  return [...acted, ...held].sort((x, y) => x.at.localeCompare(y.at));
+}
 
 function staticThresholds(policy: Policy, metric: string): Array<{ value: number; label: string }> {
   const spec = policy.metrics[metric];
@@ -113,13 +155,11 @@ ${unusable ? `<div class="meta">${unusable} of ${summary.steps} steps without a 
         `<tr><td>${e(ep.trigger)}</td><td>${e(ep.from)}</td><td>${e(ep.to)}</td><td class="num">${ep.steps}</td></tr>`,
     )
     .join('');
-  const listed = result.steps
-    .flatMap((s) => s.actions.filter((a) => a.kind !== 'resolve').map((a) => ({ at: s.at, a })))
-    .slice(0, MAX_LISTED_ACTIONS);
+  const listed = actionRuns(result.steps);
   const actionRows = listed
     .map(
-      ({ at, a }) =>
-        `<tr class="action ${e(a.kind)} ${e(a.status)}" data-at="${e(at)}"><td>${e(at)}</td><td>${e(a.kind)}</td><td>${e(a.status)}${a.heldBy.length ? ` (${e(a.heldBy.join(', '))})` : ''}</td><td class="explanation">${e(a.explanation)}</td></tr>`,
+      ({ at, to, steps, a }) =>
+        `<tr class="action ${e(a.kind)} ${e(a.status)}" data-at="${e(at)}"><td>${e(at)}${steps > 1 ? ` → ${e(to)}` : ''}</td><td>${e(a.kind)}</td><td>${e(a.status)}${a.heldBy.length ? ` (${e(a.heldBy.join(', '))})` : ''}${steps > 1 ? ` <span class="meta">× ${steps} steps</span>` : ''}</td><td class="explanation">${e(a.explanation)}</td></tr>`,
     )
     .join('');
   const limitations = result.limitations
@@ -150,7 +190,7 @@ ${charts.join('\n')}
 ${episodeRows ? `<h2>When the conditions held</h2><table><tr><th>trigger</th><th>from</th><th>to</th><th>steps</th></tr>${episodeRows}</table>` : ''}
 <h2>Actions</h2>
 ${actionRows ? `<table><tr><th>at</th><th>action</th><th>status</th><th>explanation</th></tr>${actionRows}</table>` : '<p>None: the policy would not have acted in this period.</p>'}
-${listed.length === MAX_LISTED_ACTIONS ? `<p class="meta">the first ${MAX_LISTED_ACTIONS} actions are listed; --json has all of them</p>` : ''}
+${listed.length === MAX_LISTED_ROWS ? `<p class="meta">the first ${MAX_LISTED_ROWS} rows are listed; --json has every step</p>` : ''}
 </body></html>
 `;
 }

@@ -191,3 +191,60 @@ describe('the HTML report', () => {
     assert.equal(html.match(/class="marker held"/g)?.length, 1, 'one marker per run of held steps');
   });
 });
+
+describe('what a reviewer backtesting a week found', () => {
+  const resultOf = (records: BacktestResult['steps'], toMs: number): BacktestResult => ({
+    policy: 'p',
+    policyHash: 'sha256:x',
+    from: iso(T0),
+    to: iso(toMs),
+    stepMs: MIN,
+    steps: records,
+    limitations: [],
+    source: { mode: 'range', prometheusQueries: 1, windowReads: 0, elapsedMs: 1 },
+  });
+
+  it('every would-be action is in the Actions table, runs of held steps collapsed into one row each', async () => {
+    // A retrain, then 700 evaluations held by the cooldown, then a second retrain once it ends.
+    const p = policy('guards: { cooldown: 12h }');
+    const steps = stepsOf({ fromMs: T0, toMs: T0 + 800 * MIN, stepMs: MIN });
+    const records = await replay(
+      p,
+      steps,
+      measure(() => 0.5),
+    );
+    const summary = summarise(records);
+    assert.equal(summary.counts.retrain, 2, 'retrained at the start and once the cooldown ended');
+    const html = renderReport(resultOf(records, T0 + 800 * MIN), summary, p.spec, metricsOfOrigin(p.spec));
+    const rows = html.match(/<tr class="action [^"]*"/g) ?? [];
+    assert.equal(rows.filter((r) => / retrain act"/.test(r)).length, 2, 'both retrains listed');
+    const held = html.match(/<tr class="action retrain held"[^]*?<\/tr>/g) ?? [];
+    assert.equal(held.length, 2, 'one row per run of held steps (between and after the retrains)');
+    assert.match(held[0]!, /× \d{3} steps/);
+  });
+
+  it('says when each metric had no usable data, and when no step had any', () => {
+    const step = (at: number, phase: 'ok' | 'inconclusive') => ({
+      at: iso(at),
+      outcome: phase === 'ok' ? ('ok' as const) : ('inconclusive' as const),
+      summary: '',
+      metrics: [{ metric: 'precision', phase, reason: '' }],
+      holding: [],
+      actions: [],
+    });
+    const some = summarise([
+      step(T0, 'ok'),
+      step(T0 + MIN, 'inconclusive'),
+      step(T0 + 2 * MIN, 'inconclusive'),
+      step(T0 + 3 * MIN, 'ok'),
+      step(T0 + 4 * MIN, 'inconclusive'),
+    ]);
+    assert.deepEqual(some.gaps, [
+      { metric: 'precision', from: iso(T0 + MIN), to: iso(T0 + 2 * MIN), steps: 2 },
+      { metric: 'precision', from: iso(T0 + 4 * MIN), to: iso(T0 + 4 * MIN), steps: 1 },
+    ]);
+    assert.equal(some.noUsableData, false);
+    assert.equal(summarise([step(T0, 'inconclusive'), step(T0 + MIN, 'inconclusive')]).noUsableData, true);
+    assert.equal(summarise([]).noUsableData, false);
+  });
+});
