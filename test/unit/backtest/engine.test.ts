@@ -218,7 +218,7 @@ describe('what a reviewer backtesting a week found', () => {
     const html = renderReport(resultOf(records, T0 + 800 * MIN), summary, p.spec, metricsOfOrigin(p.spec));
     const rows = html.match(/<tr class="action [^"]*"/g) ?? [];
     assert.equal(rows.filter((r) => / retrain act"/.test(r)).length, 2, 'both retrains listed');
-    const held = html.match(/<tr class="action retrain held"[^]*?<\/tr>/g) ?? [];
+    const held = html.match(/<tr class="action retrain held"[\s\S]*?<\/tr>/g) ?? [];
     assert.equal(held.length, 2, 'one row per run of held steps (between and after the retrains)');
     assert.match(held[0]!, /× \d{3} steps/);
   });
