@@ -67,6 +67,12 @@ function incident(e: IncidentEvaluation): string {
       `<b>${esc(a.kind)}</b> ${esc(a.status)} <span class="dim">(${esc(a.origin)})</span>${a.heldBy.length ? ` — held by ${a.heldBy.map((h) => `${esc(h.guard)}: ${esc(h.detail)}`).join('; ')}` : ''}${a.explanation ? `<br><span class="dim small">${esc(a.explanation)}</span>` : ''}`,
   );
   const done = e.followUp.map((f) => `${esc(f.kind)} ${esc(f.outcome)}${integrity(f)}`);
+  if (e.diagnosis) {
+    const d = e.diagnosis;
+    actions.push(
+      `<b>diagnosis</b> ${esc(d.cause)}${d.features.length ? ` (${esc(d.features.join(', '))})` : ''} → ${esc(d.action)}<br><span class="dim small">${esc(d.explanation)}</span>${d.stages.length ? `<br><span class="dim small">${d.stages.map((s) => `${esc(s.stage)} ${esc(s.verdict)}`).join(' · ')}</span>` : ''}`,
+    );
+  }
   return `<tr><td>${time(e.row.at)}${integrity(e.row)}</td><td>#${esc(e.evaluation ?? '?')}</td><td>${esc(e.row.outcome)}</td><td>${breached.join('<br>') || '—'}</td><td>${actions.join('<br>') || '—'}</td><td>${[...done, e.retrainWorkflowId ? `retrain ${esc(e.retrainWorkflowId)}` : ''].filter(Boolean).join('<br>') || '—'}</td></tr>`;
 }
 

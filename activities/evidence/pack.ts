@@ -117,6 +117,18 @@ export interface IncidentEvaluation {
   readonly followUp: readonly RowRef[];
   /** The retrain this decision started, if any. */
   readonly retrainWorkflowId: string | null;
+  /** What the diagnosis before acting found (policies with a diagnosis section). */
+  readonly diagnosis: {
+    readonly cause: string;
+    readonly features: readonly string[];
+    readonly action: string;
+    readonly explanation: string;
+    readonly stages: readonly {
+      readonly stage: string;
+      readonly verdict: string;
+      readonly summary: string;
+    }[];
+  } | null;
 }
 
 /** Consecutive evaluations of one policy with a metric in breach or an action. */
@@ -399,6 +411,20 @@ export function buildPack(input: PackInput): EvidencePack {
         close();
         continue;
       }
+      const dg = d.diagnosis === undefined ? undefined : obj(d.diagnosis);
+      const diagnosis = dg
+        ? {
+            cause: str(dg.cause) ?? '?',
+            features: (Array.isArray(dg.features) ? dg.features : []).map((f) => String(f)),
+            action: str(dg.action) ?? '?',
+            explanation: str(dg.explanation) ?? '',
+            stages: (Array.isArray(dg.stages) ? dg.stages.map(obj) : []).map((s) => ({
+              stage: str(s.stage) ?? '?',
+              verdict: str(s.verdict) ?? '?',
+              summary: str(s.summary) ?? '',
+            })),
+          }
+        : null;
       const followUp = atInstant.get(`${r.policy}\u0000${Date.parse(r.recordedAt)}`) ?? [];
       const started = followUp.find((f) => f.kind === 'retrain.started');
       const triggers = Array.isArray(d.triggers) ? d.triggers.map(obj) : [];
@@ -408,6 +434,7 @@ export function buildPack(input: PackInput): EvidencePack {
         breached,
         triggersMet: triggers.filter((t) => t.met === true).map((t) => str(t.trigger) ?? '?'),
         actions,
+        diagnosis,
         followUp: followUp.map(ref),
         retrainWorkflowId: started ? field(started, 'retrainWorkflowId') : null,
       });

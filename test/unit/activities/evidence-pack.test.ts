@@ -485,3 +485,46 @@ describe('evidence pack: page and files', () => {
       );
   });
 });
+
+describe('evidence pack: the diagnosis before acting', () => {
+  it('an evaluation that was diagnosed shows the cause, the routed action and the stage ladder', () => {
+    const diagnosed = evaluation(20, {
+      breach: true,
+      outcome: 'alert',
+      actions: [
+        {
+          kind: 'retrain',
+          status: 'held',
+          heldBy: [{ guard: 'diagnosis', detail: 'no retrain on broken data' }],
+        },
+      ],
+    });
+    const details = diagnosed.details as Record<string, unknown>;
+    details.diagnosis = {
+      cause: 'dataQuality',
+      features: ['income'],
+      action: 'alert',
+      explanation:
+        'held: data quality — income 45.0 % missing (reference 0.0 %); alerting data-eng; <no retrain>',
+      receivers: ['data-eng'],
+      stages: [
+        { stage: 'validity', verdict: 'pass', summary: 'labels fine' },
+        { stage: 'quality', verdict: 'fail', summary: 'income 45.0 % missing' },
+      ],
+    };
+    const rows = chain([evaluation(10), diagnosed, evaluation(30)]);
+    const pack = buildPack(input(rows));
+    const e = pack.episodes[0]!.evaluations[0]!;
+    assert.equal(e.diagnosis?.cause, 'dataQuality');
+    assert.deepEqual(e.diagnosis?.features, ['income']);
+    assert.deepEqual(
+      e.diagnosis?.stages.map((s) => `${s.stage} ${s.verdict}`),
+      ['validity pass', 'quality fail'],
+    );
+    const html = renderHtml(pack);
+    assert.match(html, /<b>diagnosis<\/b> dataQuality \(income\) → alert/);
+    assert.match(html, /validity pass · quality fail/);
+    assert.match(html, /&lt;no retrain&gt;/, 'escaped');
+    assert.equal(pack.episodes[0]!.evaluations.length, 1);
+  });
+});
