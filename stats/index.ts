@@ -131,6 +131,13 @@ export {
   ks2samp,
   ks2sampSorted,
 } from './ks.ts';
+export {
+  type MannWhitneyAlternative,
+  type MannWhitneyMethod,
+  type MannWhitneyOptions,
+  type MannWhitneyResult,
+  mannWhitneyU,
+} from './mann-whitney.ts';
 export { type McNemarResult, mcnemar, mcnemarPaired } from './mcnemar.ts';
 export { binaryMetrics, METRICS, type MetricName, multiclassMetrics, rocAuc } from './metrics.ts';
 export { type MmdOptions, type MmdResult, mmdFromSquaredDistances, mmdTest } from './mmd.ts';
