@@ -51,13 +51,90 @@ export function cdfDistanceSorted(u: Float64Array, v: Float64Array, p: 1 | 2): n
   return Number.isFinite(sum) ? sum + comp : sum;
 }
 
+/** Weights of each value (SciPy's `u_weights`, `v_weights`): non-negative, not all zero, one per value. */
+export interface SampleWeights {
+  readonly reference?: ArrayLike<number>;
+  readonly current?: ArrayLike<number>;
+}
+
+/** Values sorted with their weights, NaN values (and their weights) left out; cumulative weight shares. */
+function weightedSorted(
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  which: string,
+): { values: Float64Array; cdf: Float64Array } {
+  if (w.length !== x.length)
+    throw new StatsInputError(
+      'invalid-input',
+      `the ${which} weights number ${w.length}, the values ${x.length}.`,
+    );
+  const idx: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const wi = w[i]!;
+    if (!(wi >= 0) || !Number.isFinite(wi))
+      throw new StatsInputError(
+        'invalid-input',
+        `${which} weight ${i} is ${wi}; weights must be finite and non-negative.`,
+      );
+    if (!Number.isNaN(x[i]!)) idx.push(i);
+  }
+  if (idx.length === 0)
+    throw new StatsInputError(x.length ? 'all-nan' : 'empty-window', `The ${which} sample is empty.`);
+  idx.sort((a, b) => x[a]! - x[b]!);
+  const values = Float64Array.from(idx, (i) => x[i]!);
+  const cdf = new Float64Array(idx.length);
+  let s = 0;
+  for (let k = 0; k < idx.length; k++) {
+    s += w[idx[k]!]!;
+    cdf[k] = s;
+  }
+  if (s === 0) throw new StatsInputError('invalid-input', `every ${which} weight is 0.`);
+  for (let k = 0; k < cdf.length; k++) cdf[k]! /= s;
+  return { values, cdf };
+}
+
+/** ∫|F_u − F_v|^p with weighted empirical CDFs (each value's weight share). */
+function weightedCdfDistance(
+  u: { values: Float64Array; cdf: Float64Array },
+  v: { values: Float64Array; cdf: Float64Array },
+  p: 1 | 2,
+): number {
+  // The pooled support, as SciPy: every value of both samples, sorted.
+  const all = Float64Array.from([...u.values, ...v.values]).sort();
+  let i = 0;
+  let j = 0;
+  let sum = 0;
+  for (let k = 0; k + 1 < all.length; k++) {
+    const x = all[k]!;
+    while (i < u.values.length && u.values[i]! <= x) i++;
+    while (j < v.values.length && v.values[j]! <= x) j++;
+    const width = all[k + 1]! - x;
+    if (width === 0) continue;
+    const d = Math.abs((i ? u.cdf[i - 1]! : 0) - (j ? v.cdf[j - 1]! : 0));
+    sum += (p === 1 ? d : d * d) * width;
+  }
+  return sum;
+}
+
 /**
- * Wasserstein-1 distance (SciPy `wasserstein_distance`), NaNs omitted.
+ * Wasserstein-1 distance (SciPy `wasserstein_distance`), NaNs omitted;
+ * optionally with a weight per value (`u_weights`, `v_weights`).
  *
  * @example
  * wasserstein([0, 1, 3], [5, 6, 8]); // 5
+ * wasserstein([0, 1], [0, 1], { reference: [3, 1], current: [1, 3] }); // 0.5
  */
-export function wasserstein(reference: ArrayLike<number>, current: ArrayLike<number>): number {
+export function wasserstein(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  weights?: SampleWeights,
+): number {
+  if (weights?.reference || weights?.current)
+    return weightedCdfDistance(
+      weightedSorted(reference, weights.reference ?? new Float64Array(reference.length).fill(1), 'reference'),
+      weightedSorted(current, weights.current ?? new Float64Array(current.length).fill(1), 'current'),
+      1,
+    );
   return cdfDistanceSorted(sortedFinite(reference, 'reference'), sortedFinite(current, 'current'), 1);
 }
 
@@ -89,7 +166,22 @@ export function wassersteinNormed(reference: ArrayLike<number>, current: ArrayLi
  * @example
  * energyDistance([0], [2]); // 2
  */
-export function energyDistance(reference: ArrayLike<number>, current: ArrayLike<number>): number {
-  const d = cdfDistanceSorted(sortedFinite(reference, 'reference'), sortedFinite(current, 'current'), 2);
+export function energyDistance(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  weights?: SampleWeights,
+): number {
+  const d =
+    weights?.reference || weights?.current
+      ? weightedCdfDistance(
+          weightedSorted(
+            reference,
+            weights.reference ?? new Float64Array(reference.length).fill(1),
+            'reference',
+          ),
+          weightedSorted(current, weights.current ?? new Float64Array(current.length).fill(1), 'current'),
+          2,
+        )
+      : cdfDistanceSorted(sortedFinite(reference, 'reference'), sortedFinite(current, 'current'), 2);
   return Math.SQRT2 * Math.sqrt(d);
 }
