@@ -10,7 +10,7 @@
 // [lo, hi] its interval at the comparison's confidence:
 //   notWorse: pass when lo ≥ −margin; fail when hi < −margin; else inconclusive
 //   better:   pass when lo ≥ margin;  fail when hi < margin;  else inconclusive
-import { latencyQuantiles, mcnemar, pairedBootstrap } from '../stats/index.ts';
+import { latencyQuantiles, mannWhitneyU, mcnemar, pairedBootstrap } from '../stats/index.ts';
 import { SHADOW_METRICS_LOWER_IS_BETTER } from './schema/lifecycle.ts';
 import type { Policy } from './schema/policy.ts';
 
@@ -268,6 +268,15 @@ export function compareOne(
       else if (!championRight && challengerRight) c++;
     }
     pValue = mcnemar(b, c).midP;
+  } else if (comparison.metric.startsWith('latency_')) {
+    // The rank test beside the quantile's interval: are the challenger's latencies larger, whatever their shape?
+    const ofRows = (pick: (s: PairedSample) => number | undefined) =>
+      rows.map(pick).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    pValue = mannWhitneyU(
+      ofRows((s) => s.challengerLatencyMs),
+      ofRows((s) => s.championLatencyMs),
+      { alternative: 'greater' },
+    ).pValue;
   }
   const pct = `${Math.round(comparison.confidence * 100)}%`;
   const need =
@@ -277,7 +286,11 @@ export function compareOne(
   const explanation =
     `${comparison.metric}: challenger ${fmt(challenger)} vs champion ${fmt(champion)} on ${rows.length} paired samples; ` +
     `improvement ${fmt(interval.estimate)} (${pct} interval ${fmt(interval.lower)} … ${fmt(interval.upper)})` +
-    (pValue !== undefined ? `, McNemar mid-p ${fmt(pValue)}` : '') +
+    (pValue !== undefined
+      ? comparison.metric === 'accuracy'
+        ? `, McNemar mid-p ${fmt(pValue)}`
+        : `, Mann–Whitney p ${fmt(pValue)} that the challenger is slower`
+      : '') +
     `; must be ${need}: ${status}`;
   return {
     ...base,

@@ -94,6 +94,12 @@ describe('shadow verdict', () => {
     const v = shadowVerdict([compare({ metric: 'latency_p95', margin: 5 })], s, 500);
     assert.equal(v.verdict, 'fail');
     assert.equal(v.comparisons[0]?.higherIsBetter, false);
+    // The rank test beside the interval: the challenger is slower on the whole distribution.
+    assert.ok((v.comparisons[0]?.pValue ?? 1) < 1e-10, String(v.comparisons[0]?.pValue));
+    assert.match(v.comparisons[0]!.explanation, /Mann–Whitney p .* that the challenger is slower/);
+    // The same latencies: no evidence either way.
+    const same = shadowVerdict([compare({ metric: 'latency_p50', margin: 5 })], samples(1000, 0.9, 0.9), 500);
+    assert.ok((same.comparisons[0]?.pValue ?? 0) > 0.01, String(same.comparisons[0]?.pValue));
   });
 
   it('a metric replay cannot compute is inconclusive and says which ones it can', () => {
