@@ -45,6 +45,9 @@ export function pythonEnv(config: Config): Record<string, string> {
     S3_FORCE_PATH_STYLE: String(config.s3.forcePathStyle),
     AWS_REGION: config.s3.region,
     PYTHONUNBUFFERED: '1',
+    // MLflow's client telemetry races on its session variable and can fail a
+    // request with KeyError '_MLFLOW_TELEMETRY_SESSION_ID' (seen bootstrapping the champion).
+    MLFLOW_DISABLE_TELEMETRY: 'true',
     // mlflow run looks for git to tag the run's source version; not finding it is not an error here.
     GIT_PYTHON_REFRESH: 'quiet',
   };

@@ -47,6 +47,9 @@ export const mlflow: Service = {
         AWS_DEFAULT_REGION: config.s3.region,
         // Its internal job runner is unneeded here and slows start-up.
         MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+        // MLflow's usage telemetry: no use on a loopback stack, and its client
+        // races on its own session variable (a KeyError that fails requests).
+        MLFLOW_DISABLE_TELEMETRY: 'true',
         PYTHONUNBUFFERED: '1',
       },
     };
