@@ -59,8 +59,8 @@ describe('detector objectives over an hourly metric in [0, 1]', () => {
   });
 
   it('ADWIN, tested at every value, catches a collapse sooner than with River’s clock of 32', () => {
-    // ADWIN's bound is for values in [0, 1] without a variance assumption:
-    // on a slow stream it sees only large changes (docs/policies.md says so).
+    // ADWIN's cut bound has a term that does not shrink with the noise: on a
+    // slow stream it sees only large changes (docs/policies.md says so).
     for (let seed = 1; seed <= 10; seed++) {
       const xs = accuracyStream(seed, 300, 100, 0.4);
       const ours = firstDetection(ADWIN, xs) - 100;
