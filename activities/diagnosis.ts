@@ -18,8 +18,7 @@ import type { Table } from '../stats/columns.ts';
 import { type Diagnosis, diagnose, type ExternalEvent, hardCases } from '../stats/diagnosis/index.ts';
 
 import type { ObjectStore } from './s3/client.ts';
-import { readWindow, type WindowDeps } from './windows/index.ts';
-import type { WindowResult } from './windows/types.ts';
+import { readWindow, readWindowPair, typeViolations, type WindowDeps } from './windows/index.ts';
 
 export interface DiagnosisDeps extends WindowDeps {
   readonly store: ObjectStore;
@@ -115,14 +114,6 @@ function columnsOf(spec: NonNullable<LoadedPolicy['spec']['diagnosis']>): string
   ];
 }
 
-function unusable(which: string, r: WindowResult): string | undefined {
-  if (r.outcome === 'empty') return `the ${which} window is empty: ${r.reason}`;
-  if (r.outcome === 'error') return `the ${which} window could not be read: ${r.message}`;
-  if (r.outcome === 'summaries')
-    return `the ${which} window is larger than the memory budget (${r.reason}); the diagnosis needs every row: narrow the window`;
-  return undefined;
-}
-
 /** What a diagnosis that could not run tells the decision: hold, alert, say why. */
 function inconclusive(policy: LoadedPolicy, error: string): DiagnosisRun {
   const receivers = routeOverrides(policy.spec).unexplained?.receivers ?? [];
@@ -162,17 +153,16 @@ export async function runDiagnosis(
   const renderErrors = [...reference.errors, ...current.errors];
   if (renderErrors.length) return inconclusive(policy, renderErrors.join('; '));
   const columns = columnsOf(spec);
-  const [ref, cur] = await Promise.all([
-    readWindow(reference.request, deps, { columns }),
-    readWindow(current.request, deps, { columns }),
-  ]);
-  const problem = unusable('reference', ref) ?? unusable('current', cur);
-  if (problem || ref.outcome !== 'columns' || cur.outcome !== 'columns')
-    return inconclusive(policy, problem ?? 'unexpected window outcome');
-  // Values that did not fit their column's type, per column: the quality stage's schema check.
-  const violations: Record<string, number> = {};
-  for (const p of cur.problems)
-    if (p.code === 'type-mismatch' && p.column) violations[p.column] = (violations[p.column] ?? 0) + p.count;
+  const pair = await readWindowPair(
+    { reference: reference.request, current: current.request },
+    deps,
+    { reference: columns, current: columns },
+    'the diagnosis',
+  );
+  if (!pair.ok) return inconclusive(policy, pair.message);
+  const ref = pair.reference;
+  const cur = pair.current;
+  const violations = typeViolations(cur.problems);
   const kpi = kpiReading(policy.spec, verdicts);
   const events = spec.events ? await readEvents(spec.events, at, values, deps) : { events: [] };
   let diagnosis: Diagnosis;

@@ -129,13 +129,24 @@ export function wasserstein(
   current: ArrayLike<number>,
   weights?: SampleWeights,
 ): number {
-  if (weights?.reference || weights?.current)
-    return weightedCdfDistance(
-      weightedSorted(reference, weights.reference ?? new Float64Array(reference.length).fill(1), 'reference'),
-      weightedSorted(current, weights.current ?? new Float64Array(current.length).fill(1), 'current'),
-      1,
-    );
-  return cdfDistanceSorted(sortedFinite(reference, 'reference'), sortedFinite(current, 'current'), 1);
+  return cdfDistance(reference, current, weights, 1);
+}
+
+/** ∫|F_u − F_v|^p, weighted when weights are given (a side without weights weighs each value 1). */
+function cdfDistance(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  weights: SampleWeights | undefined,
+  p: 1 | 2,
+): number {
+  if (!weights?.reference && !weights?.current)
+    return cdfDistanceSorted(sortedFinite(reference, 'reference'), sortedFinite(current, 'current'), p);
+  const ones = (n: number) => new Float64Array(n).fill(1);
+  return weightedCdfDistance(
+    weightedSorted(reference, weights.reference ?? ones(reference.length), 'reference'),
+    weightedSorted(current, weights.current ?? ones(current.length), 'current'),
+    p,
+  );
 }
 
 /** Population standard deviation (NumPy `std`, ddof 0), two-pass. */
@@ -171,17 +182,5 @@ export function energyDistance(
   current: ArrayLike<number>,
   weights?: SampleWeights,
 ): number {
-  const d =
-    weights?.reference || weights?.current
-      ? weightedCdfDistance(
-          weightedSorted(
-            reference,
-            weights.reference ?? new Float64Array(reference.length).fill(1),
-            'reference',
-          ),
-          weightedSorted(current, weights.current ?? new Float64Array(current.length).fill(1), 'current'),
-          2,
-        )
-      : cdfDistanceSorted(sortedFinite(reference, 'reference'), sortedFinite(current, 'current'), 2);
-  return Math.SQRT2 * Math.sqrt(d);
+  return Math.SQRT2 * Math.sqrt(cdfDistance(reference, current, weights, 2));
 }

@@ -19,7 +19,7 @@ import {
   qualityChecks,
   sketchShares,
 } from '../../stats/index.ts';
-import { readWindow, type WindowDeps } from '../windows/index.ts';
+import { readWindow, readWindowPair, typeViolations, type WindowDeps } from '../windows/index.ts';
 import type { WindowResult, WindowSummary } from '../windows/types.ts';
 import type { Provider } from './provider.ts';
 
@@ -155,31 +155,15 @@ export function estimateProvider(deps: WindowProviderDeps): Provider<'estimate'>
     };
     const base = { metric: request.metric, provider: 'estimate' as const, takenAt, source };
     if (request.renderError) return { ...base, outcome: failed(request.renderError) };
-    const [reference, current] = await Promise.all([
-      readWindow(request.reference, deps, { columns: [probability, label] }),
-      readWindow(request.current, deps, { columns: [probability, prediction] }),
-    ]);
-    for (const [which, result] of [
-      ['reference', reference],
-      ['current', current],
-    ] as const) {
-      const problem = unusable(which, result);
-      if (problem)
-        return {
-          ...base,
-          outcome: problem.kind === 'noData' ? noData(problem.message) : failed(problem.message),
-        };
-      if (result.outcome === 'summaries') {
-        return {
-          ...base,
-          outcome: noData(
-            `the ${which} window is larger than the memory budget (${result.reason}); CBPE needs every row: narrow the window`,
-          ),
-        };
-      }
-    }
-    if (reference.outcome !== 'columns' || current.outcome !== 'columns')
-      return { ...base, outcome: failed('unexpected window outcome') };
+    const pair = await readWindowPair(
+      request,
+      deps,
+      { reference: [probability, label], current: [probability, prediction] },
+      'CBPE',
+    );
+    if (!pair.ok)
+      return { ...base, outcome: pair.kind === 'noData' ? noData(pair.message) : failed(pair.message) };
+    const { reference, current } = pair;
     const refScores = reference.columns[probability];
     const refLabels = reference.columns[label];
     const curScores = current.columns[probability];
@@ -242,35 +226,17 @@ export function qualityProvider(deps: WindowProviderDeps): Provider<'quality'> {
     };
     const base = { metric: request.metric, provider: 'quality' as const, takenAt, source };
     if (request.renderError) return { ...base, outcome: failed(request.renderError) };
-    const options = { columns: [...request.columns] };
-    const [reference, current] = await Promise.all([
-      readWindow(request.reference, deps, options),
-      readWindow(request.current, deps, options),
-    ]);
-    for (const [which, result] of [
-      ['reference', reference],
-      ['current', current],
-    ] as const) {
-      const problem = unusable(which, result);
-      if (problem)
-        return {
-          ...base,
-          outcome: problem.kind === 'noData' ? noData(problem.message) : failed(problem.message),
-        };
-      if (result.outcome === 'summaries')
-        return {
-          ...base,
-          outcome: noData(
-            `the ${which} window is larger than the memory budget (${result.reason}); narrow it`,
-          ),
-        };
-    }
-    if (reference.outcome !== 'columns' || current.outcome !== 'columns')
-      return { ...base, outcome: failed('unexpected window outcome') };
-    const violations: Record<string, number> = {};
-    for (const p of current.problems)
-      if (p.code === 'type-mismatch' && p.column)
-        violations[p.column] = (violations[p.column] ?? 0) + p.count;
+    const columns = [...request.columns];
+    const pair = await readWindowPair(
+      request,
+      deps,
+      { reference: columns, current: columns },
+      'the quality checks',
+    );
+    if (!pair.ok)
+      return { ...base, outcome: pair.kind === 'noData' ? noData(pair.message) : failed(pair.message) };
+    const { reference, current } = pair;
+    const violations = typeViolations(current.problems);
     const findings = qualityChecks(reference.columns, current.columns, {
       ...request.options,
       violations,

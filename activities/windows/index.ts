@@ -4,6 +4,7 @@
 
 export { compileKeyPattern, type KeyPattern } from './key-pattern.ts';
 export { DEFAULT_BUDGET, readWindow, type WindowDeps } from './read.ts';
+export { readWindowPair, typeViolations, type WindowPair } from './read-pair.ts';
 export type {
   KindSource,
   ProblemCode,

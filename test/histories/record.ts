@@ -5,13 +5,10 @@
 // running executions must survive it).
 //
 //   node --import tsx test/histories/record.ts
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { migrate } from '../../activities/postgres/migrate.ts';
-import { temporalCli } from '../../infra/stack/services/temporal.ts';
 import { loadPolicy, type LoadedPolicy } from '../../policies/loader.ts';
 import { createClients } from '../../workers/clients.ts';
 import { loadConfig } from '../../workers/config.ts';
@@ -31,6 +28,7 @@ import { retrainWorkflow } from '../../workflows/retrain.ts';
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { stackCheckWorkflow } from '../../workflows/stack-check.ts';
 import { quietTemporalRuntime, uniqueName } from '../support/env.ts';
+import { saveHistory, until } from './recording.ts';
 import { startTestStack } from '../support/test-stack.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -61,27 +59,6 @@ function policy(name: string, accuracy: string, parameters: Record<string, numbe
   return loaded.policy;
 }
 
-/** The history as the Temporal CLI exports it (`temporal workflow show --output json`), which replays read. */
-async function save(name: string, handle: WorkflowHandle): Promise<void> {
-  const shown = spawnSync(
-    temporalCli(config),
-    ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', config.temporal.address],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  if (shown.status !== 0) throw new Error(`temporal workflow show failed: ${shown.stderr}`);
-  const history = JSON.parse(shown.stdout) as { events: unknown[] };
-  writeFileSync(here(`./${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
-  console.log(`recorded ${name}.json (${history.events.length} events)`);
-}
-
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('timed out');
-}
 
 const stack = await startTestStack();
 Object.assign(process.env, stack.env);
@@ -96,7 +73,7 @@ const running = Promise.all([orchestrator.worker.run(), training.worker.run()]);
 const connection = await Connection.connect({ address: config.temporal.address });
 const client = new Client({ connection, namespace: config.temporal.namespace });
 try {
-  await save('stack-check', await client.workflow.start(stackCheckWorkflow, { workflowId: uniqueName('stack-check'), taskQueue, args: [{}] }).then(async (h) => (await h.result(), h)));
+  await saveHistory(config, 'stack-check', await client.workflow.start(stackCheckWorkflow, { workflowId: uniqueName('stack-check'), taskQueue, args: [{}] }).then(async (h) => (await h.result(), h)));
 
   // A controller's life: healthy, decays, retrains (success), held by cooldown, paused and resumed.
   const name = uniqueName('recorded');
@@ -112,8 +89,8 @@ try {
   await controller.executeUpdate(evaluateNowUpdate, { args: [{ by: 'recorder' }] });
   await controller.executeUpdate(pauseUpdate, { args: [{ by: 'recorder', reason: 'recording' }] });
   await controller.executeUpdate(resumeUpdate, { args: [{ by: 'recorder' }] });
-  await save('retrain-registered', retrain);
-  await save('controller-lifecycle', controller);
+  await saveHistory(config, 'retrain-registered', retrain);
+  await saveHistory(config, 'controller-lifecycle', controller);
   await controller.terminate('recorded');
 
   // A retrain whose training fails.
@@ -123,7 +100,7 @@ try {
   const failedId = await until(async () => (await failingController.query(statusQuery)).retrain?.workflowId);
   const failed = client.workflow.getHandle(failedId);
   await failed.result().catch(() => undefined);
-  await save('retrain-failed', failed);
+  await saveHistory(config, 'retrain-failed', failed);
   await failingController.terminate('recorded');
 
   // Shadow, manual approval, promotion, the bake and a manual rollback, with the example model.
@@ -193,8 +170,8 @@ try {
     await until(async () => ((await watching.query(statusQuery)).state.champion?.bakeUntil ? true : undefined));
     await watching.executeUpdate(evaluateNowUpdate, { args: [{ by: 'recorder' }] });
     await watching.executeUpdate(rollbackUpdate, { args: [{ by: 'recorder', reason: 'recording a rollback' }] });
-    await save('retrain-promoted', promotion);
-    await save('controller-promotion', watching);
+    await saveHistory(config, 'retrain-promoted', promotion);
+    await saveHistory(config, 'controller-promotion', watching);
     await watching.terminate('recorded');
   } finally {
     await simulator.stop();

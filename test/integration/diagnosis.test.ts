@@ -9,38 +9,21 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { stringify } from 'yaml';
 import { migrate } from '../../activities/postgres/migrate.ts';
 import { freePorts } from '../../infra/stack/ports.ts';
 import { type LoadedPolicy, loadPolicy } from '../../policies/loader.ts';
-import type { Table } from '../../stats/columns.ts';
 import { type Clients, createClients } from '../../workers/clients.ts';
 import { createOrchestratorWorker, createTrainingWorker } from '../../workers/orchestrator.ts';
 import { applyPolicies } from '../../workers/policy-sync.ts';
 import { evaluateNowUpdate, type RetrainResult, statusQuery } from '../../workflows/messages.ts';
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
-import { type ScenarioName, scenario } from '../support/diagnosis-scenarios.ts';
+import type { ScenarioName } from '../support/diagnosis-scenarios.ts';
+import { diagnosisWorld } from '../support/diagnosis-world.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
 import { ctpilot } from '../unit/cli/helpers.ts';
-
-const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
-
-/** A table as JSON Lines records: NaN and null are missing (null). */
-function records(table: Table): Record<string, number | string | null>[] {
-  const names = Object.keys(table);
-  const n = Math.max(...names.map((c) => table[c]!.values.length));
-  return Array.from({ length: n }, (_, i) =>
-    Object.fromEntries(
-      names.map((c) => {
-        const v = table[c]!.values[i];
-        return [c, typeof v === 'number' ? (Number.isFinite(v) ? v : null) : (v ?? null)];
-      }),
-    ),
-  );
-}
 
 describe('diagnose before acting, on the real stack', () => {
   const config = testConfig();
@@ -110,52 +93,21 @@ describe('diagnose before acting, on the real stack', () => {
     ctr: number,
     extra: Record<string, unknown> = {},
   ): Promise<LoadedPolicy> {
-    const s = scenario(world);
-    const prefix = `s3://${config.s3.bucket}/diagnosis-test/${name}/`;
-    await clients.store.putJsonLines(`${prefix}reference.jsonl`, records(s.reference));
-    await clients.store.putJsonLines(`${prefix}current.jsonl`, records(s.current));
-    const document = {
-      apiVersion: 'ctpilot/v1',
-      kind: 'RetrainingPolicy',
-      metadata: { name, owner: 'tests' },
-      model: { name: `${name}-model` },
-      evaluate: { every: '1h' },
-      metrics: {
-        // The model's accuracy has fallen below its floor: the trigger is due.
-        accuracy: { prometheus: { query: 'vector(0.7)' }, objective: { min: 0.75 } },
-        ctr: {
-          prometheus: { query: `vector(${ctr})` },
-          objective: { change: { baseline: { value: 0.05 }, maxRelativeDrop: 0.1 } },
-        },
-      },
-      triggers: { 'accuracy-drop': { when: 'accuracy.breached', for: 1, action: 'retrain' } },
-      guards: { cooldown: '1h' },
-      training: {
-        experiment: `${name}-training`,
-        launcher: { mlflowProject: { uri: PROJECT, entryPoint: 'train' } },
-        parameters: { quality: 0.95 },
-        timeout: '5m',
-        accept: [{ metric: 'val_accuracy', min: 0.9 }],
-      },
+    const document = await diagnosisWorld(clients.store, {
+      name,
+      world,
+      prefix: `s3://${config.s3.bucket}/diagnosis-test/${name}/`,
+      ctr,
       diagnosis: {
-        reference: { uri: `${prefix}reference.jsonl` },
-        current: { uri: `${prefix}current.jsonl` },
-        columns: {
-          features: [...s.roles.features],
-          score: s.roles.score,
-          label: s.roles.label,
-          segment: 'segment',
-        },
-        kpi: 'ctr',
         routes: { dataQuality: { receivers: ['data-owners'] } },
-        samples: { to: `${prefix}hard-cases/`, size: 20 },
+        samples: { to: `s3://${config.s3.bucket}/diagnosis-test/${name}/hard-cases/`, size: 20 },
         ...extra,
       },
       notify: {
         'data-owners': { webhook: { url: `${sinkUrl}/data-owners` }, on: ['alert'] },
         'ml-eng': { webhook: { url: `${sinkUrl}/ml-eng` } },
       },
-    };
+    });
     const text = stringify(document);
     const loaded = loadPolicy(text, `${name}.yaml`);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues, null, 2));
