@@ -7,6 +7,7 @@ import { describeDetector } from './detector-objective.ts';
 import { DRIFT_TESTS } from './drift-tests.ts';
 import { durationMs } from './duration.ts';
 import type { Measurement, Outcome } from './measurement.ts';
+import { fmt } from './number-format.ts';
 import { type Metric, type ProviderKind, providerOf } from './schema/metrics.ts';
 import type { Policy } from './schema/policy.ts';
 
@@ -37,11 +38,6 @@ export interface MetricVerdict {
 }
 
 /** A number short enough to read and exact enough to check: 6 significant digits. */
-export function fmt(n: number): string {
-  if (Number.isInteger(n)) return String(n);
-  return String(Number(n.toPrecision(6)));
-}
-
 /** Clock skew tolerated before a measurement "from the future" is refused. */
 const FUTURE_SKEW_MS = 5 * 60_000;
 

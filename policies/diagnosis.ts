@@ -4,9 +4,10 @@
 // decision carries. Pure: no windows are read here (activities/diagnosis.ts).
 
 import type { Diagnosis, DiagnosisOverrides, KpiReading } from '../stats/diagnosis/types.ts';
-import { fmt, type MetricVerdict } from './classify.ts';
+import type { MetricVerdict } from './classify.ts';
 import type { DiagnosisBrief } from './decision.ts';
 import type { RouteOverrides, Routing } from './diagnosis-routing.ts';
+import { fmt } from './number-format.ts';
 import type { DiagnosisSpec } from './schema/diagnosis.ts';
 import type { Policy } from './schema/policy.ts';
 

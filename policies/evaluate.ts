@@ -14,7 +14,7 @@
 
 import { type CelInput, celMap } from '@bufbuild/cel';
 import { type ConditionResult, runCondition } from './cel/runtime.ts';
-import { bindingOf, classify, fmt, type MetricVerdict } from './classify.ts';
+import { bindingOf, classify, type MetricVerdict } from './classify.ts';
 import type {
   Action,
   ActionKind,
@@ -30,6 +30,7 @@ import { alertHolds, clearGuards, retrainHolds, rollbackHolds } from './guards.t
 import { canonicalJson } from './hash.ts';
 import type { LoadedPolicy } from './loader.ts';
 import type { Measurement } from './measurement.ts';
+import { fmt } from './number-format.ts';
 import type { Policy } from './schema/policy.ts';
 import type { Persistence, Trigger } from './schema/triggers.ts';
 import {

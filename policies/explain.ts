@@ -3,9 +3,9 @@
 // promotion. Built from the validated policy only, so it explains exactly
 // what the evaluator will do.
 
-import { fmt } from './classify.ts';
 import { DRIFT_TESTS } from './drift-tests.ts';
 import type { LoadedPolicy } from './loader.ts';
+import { fmt } from './number-format.ts';
 import type { Metric } from './schema/metrics.ts';
 import { providerOf } from './schema/metrics.ts';
 import type { Policy } from './schema/policy.ts';

@@ -40,6 +40,11 @@ export interface TemporalConfig {
   readonly port: number;
   readonly uiPort: number;
   readonly httpPort: number;
+  /**
+   * The frontend's HTTP API (TEMPORAL_HTTP_URL, or the local dev server's), which the read-only verbs
+   * ask instead of opening a gRPC connection; undefined for an external server without it set.
+   */
+  readonly httpUrl?: string;
   readonly metricsPort: number;
   /** Where an operator opens the Temporal UI (TEMPORAL_UI_URL, or the local one). */
   readonly uiUrl: string;
@@ -261,6 +266,12 @@ export const VARIABLES: ReadonlyArray<{ name: string; default: string; descripti
     name: 'TEMPORAL_UI_URL',
     default: 'http://127.0.0.1:8233',
     description: 'Temporal UI base address, for links',
+  },
+  {
+    name: 'TEMPORAL_HTTP_URL',
+    default: "the local dev server's HTTP API; none with `TEMPORAL_ADDRESS`",
+    description:
+      "the frontend's HTTP API (`http(s)://host:port`), which `list` and `status` ask instead of opening a gRPC connection; unset for an external server, they use gRPC",
   },
   {
     name: 'TEMPORAL_CLI',
@@ -551,6 +562,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: temporalPort,
       uiPort: temporalUiPort,
       httpPort: port(env, 'CTPILOT_TEMPORAL_HTTP_PORT', 7243),
+      ...temporalHttpUrl(env, temporalAddress === undefined),
       metricsPort: port(env, 'CTPILOT_TEMPORAL_METRICS_PORT', 7244),
       uiUrl: url(env, 'TEMPORAL_UI_URL') ?? `http://127.0.0.1:${temporalUiPort}`,
       cli: nonEmpty(env.TEMPORAL_CLI) ?? 'temporal',
@@ -594,6 +606,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     audit: auditFrom(env, home),
   };
+}
+
+function temporalHttpUrl(env: NodeJS.ProcessEnv, local: boolean): { httpUrl?: string } {
+  const given = url(env, 'TEMPORAL_HTTP_URL');
+  if (given) return { httpUrl: given };
+  return local ? { httpUrl: `http://127.0.0.1:${port(env, 'CTPILOT_TEMPORAL_HTTP_PORT', 7243)}` } : {};
 }
 
 function auditFrom(env: NodeJS.ProcessEnv, home: string): AuditConfig {

@@ -12,6 +12,7 @@ import type { RetrainOutcome } from '../policies/lifecycle.ts';
 import type { LoadedPolicy } from '../policies/loader.ts';
 import type { PolicyState } from '../policies/state.ts';
 import type { DeliveryFailure } from './delivery.ts';
+import { POLICY_QUERY, PROGRESS_QUERY, STATUS_QUERY } from './ids.ts';
 
 export type ControllerPhase = 'waiting' | 'evaluating' | 'paused';
 
@@ -80,9 +81,9 @@ export const alertSignal = defineSignal<[ReceivedAlert[]]>('alert');
 /** Sent by a retraining workflow when it ends, whatever the outcome. */
 export const retrainFinishedSignal = defineSignal<[RetrainResult]>('retrainFinished');
 
-export const statusQuery = defineQuery<ControllerStatus>('status');
+export const statusQuery = defineQuery<ControllerStatus>(STATUS_QUERY);
 /** The policy the controller runs now, in full (its history holds it too, but maybe far back). */
-export const policyQuery = defineQuery<LoadedPolicy>('policy');
+export const policyQuery = defineQuery<LoadedPolicy>(POLICY_QUERY);
 
 /** The retraining workflow's progress, for `ctpilot status` and the memo. */
 export interface RetrainProgress {
@@ -128,7 +129,7 @@ export type RetrainPhase =
   | 'rejected'
   | 'failed';
 
-export const retrainProgressQuery = defineQuery<RetrainProgress>('progress');
+export const retrainProgressQuery = defineQuery<RetrainProgress>(PROGRESS_QUERY);
 
 /** Memo keys shared with the alert receiver and the CLI. */
 export interface ControllerMemo {

@@ -1,11 +1,12 @@
 // ctpilot evaluate <policy>: evaluate now, not at the cadence, and print the decision.
 import { evaluateNowUpdate } from '../../workflows/messages.ts';
 import { type CommandSpec, jsonFlag } from '../lib/command.ts';
-import { controllerHandle, Refused, sendUpdate, withTemporal } from '../lib/controllers.ts';
+import { controllerHandle, sendUpdate, withTemporal } from '../lib/controllers.ts';
 import { decisionDetail, decisionHeadline } from '../lib/decision-view.ts';
 import { EXIT } from '../lib/errors.ts';
 import { printJson } from '../lib/io.ts';
 import { byFlag, operator, refusal, timeoutFlag, timeoutMs } from '../lib/operator.ts';
+import { Refused } from '../lib/refusals.ts';
 import { configFrom } from '../lib/services.ts';
 
 export const evaluate: CommandSpec = {

@@ -1,17 +1,17 @@
 // ctpilot list: every running policy with its state, last decision, champion
 // and next evaluation; filtered by labels and by the search attributes the
 // Temporal UI filters by.
-import { MlflowClient } from '../../activities/mlflow/client.ts';
 import { type CommandSpec, jsonFlag } from '../lib/command.ts';
-import { withTemporal } from '../lib/controllers.ts';
 import { EXIT } from '../lib/errors.ts';
 import { oneLine, outcome, relative, shortHash } from '../lib/format.ts';
 import { printJson, type Style } from '../lib/io.ts';
 import { parseSelector } from '../lib/label-selector.ts';
 import { temporalQueryUrl } from '../lib/links.ts';
 import { listPolicies, type PolicyRow, visibilityQuery } from '../lib/policy-list.ts';
+import { registryReader } from '../lib/registry-reader.ts';
 import { configFrom } from '../lib/services.ts';
 import { renderTable } from '../lib/table.ts';
+import { withReader } from '../lib/temporal-reader.ts';
 
 function stateText(style: Style, p: PolicyRow): string {
   if (p.retrain) return style.cyan(`retraining (${p.retrain.phase ?? '?'})`);
@@ -77,13 +77,10 @@ export const list: CommandSpec = {
       phase: typeof flags.phase === 'string' ? flags.phase : undefined,
       decision: typeof flags.decision === 'string' ? flags.decision : undefined,
     });
-    const mlflow = new MlflowClient({
-      trackingUri: config.mlflow.trackingUri,
-      token: config.mlflow.token,
-      timeoutMs: 5000,
-      attempts: 1,
-    });
-    const result = await withTemporal(config, (t) => listPolicies(t, mlflow, { query, selector }));
+    const registry = registryReader(config.mlflow);
+    const result = await withReader(config, (reader) =>
+      listPolicies(reader, registry, config, { query, selector }),
+    );
     const url = temporalQueryUrl(config, query);
     if (flags.json === true) {
       printJson(io, { policies: result.policies, warnings: result.warnings, query, url });

@@ -1,11 +1,12 @@
 // ctpilot resume <policy>: evaluate on the cadence again after a pause.
 import { resumeUpdate } from '../../workflows/messages.ts';
 import { type CommandSpec, jsonFlag } from '../lib/command.ts';
-import { controllerHandle, Refused, sendUpdate, withTemporal } from '../lib/controllers.ts';
+import { controllerHandle, sendUpdate, withTemporal } from '../lib/controllers.ts';
 import { EXIT } from '../lib/errors.ts';
 import { relative } from '../lib/format.ts';
 import { printJson } from '../lib/io.ts';
 import { byFlag, operator, reason, reasonFlag, refusal, timeoutFlag, timeoutMs } from '../lib/operator.ts';
+import { Refused } from '../lib/refusals.ts';
 import { configFrom } from '../lib/services.ts';
 
 export const resume: CommandSpec = {

@@ -1,11 +1,12 @@
 // ctpilot rollback <policy> --reason [--to VERSION]: point the champion alias back.
 import { rollbackUpdate } from '../../workflows/messages.ts';
 import { type CommandSpec, jsonFlag } from '../lib/command.ts';
-import { controllerHandle, controllerStatus, Refused, sendUpdate, withTemporal } from '../lib/controllers.ts';
+import { controllerHandle, controllerStatus, sendUpdate, withTemporal } from '../lib/controllers.ts';
 import { EXIT } from '../lib/errors.ts';
 import { printJson } from '../lib/io.ts';
 import { mlflowModelUrl } from '../lib/links.ts';
 import { byFlag, operator, reason, reasonFlag, refusal, timeoutFlag, timeoutMs } from '../lib/operator.ts';
+import { Refused } from '../lib/refusals.ts';
 import { configFrom } from '../lib/services.ts';
 
 export const rollback: CommandSpec = {

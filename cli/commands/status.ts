@@ -1,27 +1,26 @@
 // ctpilot status <policy>: the controller's status query, the running
 // retrain's progress query, and the registry's champion, with links.
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { MlflowClient } from '../../activities/mlflow/client.ts';
 import { MlflowError } from '../../activities/mlflow/errors.ts';
-import { type RetrainProgress, retrainProgressQuery } from '../../workflows/messages.ts';
+import { controllerWorkflowId, PROGRESS_QUERY } from '../../workflows/ids.ts';
+import type { ControllerStatus, RetrainProgress } from '../../workflows/messages.ts';
 import { type CommandSpec, jsonFlag } from '../lib/command.ts';
-import {
-  answered,
-  controllerHandle,
-  controllerStatus,
-  currentPolicy,
-  noController,
-  Refused,
-  withTemporal,
-} from '../lib/controllers.ts';
 import { decisionDetail, decisionHeadline } from '../lib/decision-view.ts';
 import { EXIT, UserError } from '../lib/errors.ts';
 import { oneLine, outcome, relative, shortHash } from '../lib/format.ts';
 import { printJson } from '../lib/io.ts';
 import { mlflowModelUrl, mlflowRunUrl, temporalWorkflowUrl } from '../lib/links.ts';
 import { refusal } from '../lib/operator.ts';
+import { noController, Refused } from '../lib/refusals.ts';
+import { registryReader } from '../lib/registry-reader.ts';
 import { configFrom } from '../lib/services.ts';
 import { renderTable } from '../lib/table.ts';
+import {
+  policyFacts,
+  readControllerStatus,
+  WorkflowMissing,
+  type WorkflowSummary,
+  withReader,
+} from '../lib/temporal-reader.ts';
 
 export const status: CommandSpec = {
   name: 'status',
@@ -45,72 +44,73 @@ export const status: CommandSpec = {
   async run({ args, flags, io, style }) {
     const name = args[0]!;
     const config = configFrom(io);
-    const mlflow = new MlflowClient({
-      trackingUri: config.mlflow.trackingUri,
-      token: config.mlflow.token,
-      timeoutMs: 5000,
-      attempts: 1,
-    });
-    return withTemporal(config, async (t) => {
-      let description: Awaited<ReturnType<ReturnType<typeof controllerHandle>['describe']>>;
+    const registry = registryReader(config.mlflow);
+    return withReader(config, async (reader) => {
+      let description: WorkflowSummary;
       try {
-        description = await controllerHandle(t, name).describe();
+        description = await reader.describe(controllerWorkflowId(name));
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError) throw noController(name);
+        if (error instanceof WorkflowMissing) throw noController(name);
         throw error;
       }
       const controllerUrl = temporalWorkflowUrl(config, description.workflowId, description.runId);
-      if (description.status.name !== 'RUNNING') {
+      if (description.status !== 'RUNNING') {
         const closed = {
           policy: name,
           workflowId: description.workflowId,
           running: false,
-          closedStatus: description.status.name,
-          closedAt: description.closeTime?.toISOString() ?? null,
+          closedStatus: description.status,
+          closedAt: description.closeTime,
           links: { controller: controllerUrl },
         };
         if (flags.json === true) printJson(io, closed);
         else
           io.stdout.write(
-            `${style.red(`policy ${name} is not running`)}: its controller ended ${description.status.name}${closed.closedAt ? ` at ${closed.closedAt}` : ''}\n  ${style.dim(controllerUrl)}\n${style.cyan('fix:')} apply the policy again with \`ctpilot apply <file>\`\n`,
+            `${style.red(`policy ${name} is not running`)}: its controller ended ${description.status}${closed.closedAt ? ` at ${closed.closedAt}` : ''}\n  ${style.dim(controllerUrl)}\n${style.cyan('fix:')} apply the policy again with \`ctpilot apply <file>\`\n`,
           );
         return EXIT.failed;
       }
 
-      let s: Awaited<ReturnType<typeof controllerStatus>>;
+      let s: ControllerStatus;
       try {
-        s = await controllerStatus(t, name);
+        s = await readControllerStatus(reader, config, name);
       } catch (error) {
         if (error instanceof Refused) return refusal(io, style, flags.json === true, error, { policy: name });
         throw error;
       }
-      let progress: RetrainProgress | null = null;
-      let progressError: string | null = null;
-      let retrainRunId: string | undefined;
-      if (s.retrain) {
+      // The rest at once: the retrain's progress, the policy's facts, and the registry.
+      const retrainView = async () => {
+        if (!s.retrain) return { progress: null, progressError: null, retrainRunId: undefined };
+        const id = s.retrain.workflowId;
         try {
-          const handle = t.client.workflow.getHandle(s.retrain.workflowId);
-          progress = await answered(t, `the progress query of ${s.retrain.workflowId}`, 5000, () =>
-            handle.query(retrainProgressQuery),
-          );
-          retrainRunId = (await handle.describe()).runId;
+          const [progress, retrain] = await Promise.all([
+            reader.query<RetrainProgress>(id, PROGRESS_QUERY, {
+              what: `the progress query of ${id}`,
+              timeoutMs: 5000,
+            }),
+            reader.describe(id),
+          ]);
+          return { progress, progressError: null, retrainRunId: retrain.runId };
         } catch (error) {
-          if (!(error instanceof UserError) && !(error instanceof WorkflowNotFoundError)) throw error;
-          progressError = error.message;
+          if (!(error instanceof UserError) && !(error instanceof WorkflowMissing)) throw error;
+          return { progress: null, progressError: error.message, retrainRunId: undefined };
         }
-      }
-
-      const policy = await currentPolicy(t, description.workflowId);
-      const alias = policy?.spec.model.aliases.champion ?? 'champion';
+      };
+      const [{ progress, progressError, retrainRunId }, facts] = await Promise.all([
+        retrainView(),
+        policyFacts(reader, description),
+      ]);
+      const alias = facts?.aliases.champion ?? 'champion';
       let champion: { alias: string; version: string | null } | null = null;
       let mlflowError: string | null = null;
       let runUrl: string | null = null;
       try {
-        champion = { alias, version: (await mlflow.getAlias(s.model, alias))?.version ?? null };
-        if (progress?.runId) {
-          const run = await mlflow.getRun(progress.runId);
-          runUrl = mlflowRunUrl(config, run.info.experiment_id, progress.runId);
-        }
+        const [version, experimentId] = await Promise.all([
+          registry.aliasVersion(s.model, alias),
+          progress?.runId ? registry.runExperiment(progress.runId) : undefined,
+        ]);
+        champion = { alias, version };
+        if (progress?.runId && experimentId) runUrl = mlflowRunUrl(config, experimentId, progress.runId);
       } catch (error) {
         if (!(error instanceof MlflowError)) throw error;
         mlflowError = error.message;
@@ -134,8 +134,8 @@ export const status: CommandSpec = {
           workflowId: description.workflowId,
           runId: description.runId,
           running: true,
-          every: policy?.spec.evaluate.every ?? null,
-          labels: policy?.spec.metadata.labels ?? null,
+          every: facts?.every ?? null,
+          labels: facts?.labels ?? null,
           status: s,
           retrain: s.retrain ? { ...s.retrain, progress, error: progressError } : null,
           champion,
@@ -157,7 +157,7 @@ export const status: CommandSpec = {
       );
       row(
         'policy',
-        `${shortHash(s.policyHash)}${policy ? ` · every ${policy.spec.evaluate.every}` : ''} · ${s.evaluations} evaluation${s.evaluations === 1 ? '' : 's'}`,
+        `${shortHash(s.policyHash)}${facts ? ` · every ${facts.every}` : ''} · ${s.evaluations} evaluation${s.evaluations === 1 ? '' : 's'}`,
       );
       const bake = s.state.champion?.bakeUntil;
       row(

@@ -11,19 +11,13 @@ import {
   retrainProgressQuery,
 } from '../../workflows/messages.ts';
 import type { CommandContext } from './command.ts';
-import {
-  answered,
-  controllerStatus,
-  Refused,
-  sendUpdate,
-  type Temporal,
-  withTemporal,
-} from './controllers.ts';
+import { answered, controllerStatus, sendUpdate, type Temporal, withTemporal } from './controllers.ts';
 import { EXIT } from './errors.ts';
 import { outcome } from './format.ts';
 import { printJson } from './io.ts';
 import { mlflowModelUrl, temporalWorkflowUrl } from './links.ts';
 import { operator, reason, refusal, timeoutMs } from './operator.ts';
+import { Refused } from './refusals.ts';
 import { configFrom } from './services.ts';
 
 export interface Awaiting {

@@ -11,6 +11,8 @@ import {
   QueryNotRegisteredError,
   QueryRejectedError,
   ServiceError,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
   type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -20,10 +22,18 @@ import type { LoadedDataConverter, Payload, UpdateDefinition } from '@temporalio
 import type { LoadedPolicy } from '../../policies/loader.ts';
 import type { Config } from '../../workers/config.ts';
 import { controllerWorkflowId } from '../../workflows/ids.ts';
-import { type ControllerStatus, policyQuery, statusQuery } from '../../workflows/messages.ts';
+import { type ControllerStatus, policyQuery } from '../../workflows/messages.ts';
 import { UserError } from './errors.ts';
-import { temporalWorkflowUrl } from './links.ts';
+import { noAnswer, noController, Refused } from './refusals.ts';
 import { connectTemporal } from './services.ts';
+import {
+  type QueryOptions,
+  QueryRejected,
+  readControllerStatus,
+  type TemporalReader,
+  WorkflowMissing,
+  type WorkflowSummary,
+} from './temporal-reader.ts';
 
 export interface Temporal {
   readonly client: Client;
@@ -40,34 +50,12 @@ export async function withTemporal<T>(config: Config, fn: (t: Temporal) => Promi
   }
 }
 
-/**
- * The workflow turned a request down: its validator refused it (already
- * paused, nothing awaiting approval, a stale version) or its handler failed.
- * Not a usage mistake and not a bug: the verb prints why and exits 1.
- */
-export class Refused extends Error {
-  constructor(
-    message: string,
-    readonly fix?: string,
-  ) {
-    super(message);
-    this.name = 'Refused';
-  }
-}
-
 /** No such workflow: the SDK's error, or gRPC NOT_FOUND from a raw call (history reads). */
 export function isNotFound(error: unknown): boolean {
   return error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && error.code === 5);
 }
 
-export function noController(policy: string): UserError {
-  return new UserError(
-    `no controller is running policy ${policy} (workflow ${controllerWorkflowId(policy)})`,
-    'see the running policies with `ctpilot list`; start one with `ctpilot apply <file>`',
-  );
-}
-
-async function noAnswer(t: Temporal, what: string, ms: number, workflowId?: string): Promise<UserError> {
+async function noAnswerOn(t: Temporal, what: string, ms: number, workflowId?: string): Promise<UserError> {
   // The task queue that needs a worker is the workflow's own, which may not be this configuration's.
   let queue = t.config.temporal.taskQueue;
   if (workflowId) {
@@ -77,10 +65,7 @@ async function noAnswer(t: Temporal, what: string, ms: number, workflowId?: stri
       // Keep the configured queue: the message is still right in the usual case.
     }
   }
-  return new UserError(
-    `${what} got no answer within ${Math.round(ms / 1000)} s: no orchestrator worker is serving task queue ${queue}`,
-    `start the worker with \`npm start\` (CTPILOT_TASK_QUEUE=${queue}), then try again`,
-  );
+  return noAnswer(what, ms, queue);
 }
 
 /** `fn` with a deadline; a missed deadline means no worker picked the request up. */
@@ -104,7 +89,7 @@ export async function answered<T>(
       error instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
       ((isGrpcCancelledError(error) || isGrpcCancelledError(cause)) && Date.now() >= deadline - 100)
     )
-      throw await noAnswer(t, what, ms, workflowId);
+      throw await noAnswerOn(t, what, ms, workflowId);
     throw error;
   }
 }
@@ -113,38 +98,65 @@ export function controllerHandle(t: Temporal, policy: string): WorkflowHandle {
   return t.client.workflow.getHandle(controllerWorkflowId(policy));
 }
 
-/**
- * A query the workflow could not answer: its workflow task is failing (an
- * exception in workflow code, nondeterminism after a deploy) or the query
- * handler threw. Not the caller's mistake and not a bug of the command.
- */
-export class QueryFailed extends Refused {}
-
 /** The controller's status query; a missing controller is a UserError naming the fix. */
-export async function controllerStatus(t: Temporal, policy: string, ms = 10_000): Promise<ControllerStatus> {
-  const workflowId = controllerWorkflowId(policy);
-  try {
-    return await answered(
-      t,
-      `the status query of ${workflowId}`,
-      ms,
-      () => controllerHandle(t, policy).query(statusQuery),
-      workflowId,
-    );
-  } catch (error) {
-    if (isNotFound(error)) throw noController(policy);
-    if (error instanceof UserError) throw error;
-    if (
-      error instanceof QueryNotRegisteredError ||
-      error instanceof QueryRejectedError ||
-      error instanceof ServiceError
-    )
-      throw new QueryFailed(
-        `${workflowId} could not answer its status query: ${rootMessage(error)}`,
-        `open it in the Temporal UI (${temporalWorkflowUrl(t.config, workflowId)}): a failing workflow task shows there with its error`,
-      );
-    throw error;
-  }
+export function controllerStatus(t: Temporal, policy: string, ms = 10_000): Promise<ControllerStatus> {
+  return readControllerStatus(readerOver(t), t.config, policy, ms);
+}
+
+/** The reader interface over this client (for a server without its HTTP API configured). */
+export function readerOver(t: Temporal): TemporalReader {
+  const summaryOf = (e: WorkflowExecutionInfo | WorkflowExecutionDescription): WorkflowSummary => ({
+    workflowId: e.workflowId,
+    runId: e.runId,
+    taskQueue: e.taskQueue,
+    status: e.status.name,
+    closeTime: e.closeTime?.toISOString() ?? null,
+    searchAttributes: Object.fromEntries(e.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])),
+    memo: (e.memo ?? {}) as Record<string, unknown>,
+  });
+  return {
+    async list(query) {
+      const out: WorkflowSummary[] = [];
+      for await (const e of t.client.workflow.list({ query })) out.push(summaryOf(e));
+      return out;
+    },
+    async describe(workflowId) {
+      try {
+        return summaryOf(await t.client.workflow.getHandle(workflowId).describe());
+      } catch (error) {
+        if (isNotFound(error)) throw new WorkflowMissing(workflowId);
+        throw error;
+      }
+    },
+    async query<T>(workflowId: string, name: string, { what, timeoutMs }: QueryOptions): Promise<T> {
+      try {
+        return await answered(
+          t,
+          what,
+          timeoutMs,
+          () => t.client.workflow.getHandle(workflowId).query<T>(name),
+          workflowId,
+        );
+      } catch (error) {
+        if (isNotFound(error)) throw new WorkflowMissing(workflowId);
+        if (
+          error instanceof QueryNotRegisteredError ||
+          error instanceof QueryRejectedError ||
+          error instanceof ServiceError
+        )
+          throw new QueryRejected(rootMessage(error));
+        throw error;
+      }
+    },
+    policy: (workflowId) => currentPolicy(t, workflowId),
+    async close() {},
+  };
+}
+
+/** A reader over a new gRPC connection, closed with the reader. */
+export async function grpcReader(config: Config): Promise<TemporalReader> {
+  const { client, close } = await connectTemporal(config);
+  return { ...readerOver({ client, config }), close };
 }
 
 /** The innermost message of a failure chain (an ApplicationFailure's, for a validator's refusal). */
@@ -264,22 +276,4 @@ export async function currentPolicy(
     // Not answered (no worker, an older controller without the query): unknown, as before.
     return undefined;
   }
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time, keeping the order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(lanes);
-  return out;
 }

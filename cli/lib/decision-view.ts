@@ -1,8 +1,9 @@
 // A decision for people: the headline, each metric's verdict, each trigger,
 // and each action with what held it back. Shared by `status`, `evaluate` and
 // `history --explain`.
-import { fmt } from '../../policies/classify.ts';
+
 import type { Decision } from '../../policies/decision.ts';
+import { fmt } from '../../policies/number-format.ts';
 import { oneLine, outcome, relative } from './format.ts';
 import type { Style } from './io.ts';
 import { renderTable } from './table.ts';

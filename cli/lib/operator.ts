@@ -3,9 +3,9 @@
 // (--timeout), and how a refusal is printed.
 import { parseDuration } from '../../policies/duration.ts';
 import type { FlagSpec } from './command.ts';
-import type { Refused } from './controllers.ts';
 import { EXIT, UserError } from './errors.ts';
 import { type Io, printJson, type Style } from './io.ts';
+import type { Refused } from './refusals.ts';
 
 export const byFlag: FlagSpec = {
   name: 'by',

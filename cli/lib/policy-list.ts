@@ -3,20 +3,22 @@
 // query, the policy it runs (labels, cadence, alias names) and the version
 // the registry's champion alias points at. Degrades instead of failing: no
 // worker → state from the search attributes; no MLflow → champion unknown.
-import type { MlflowClient } from '../../activities/mlflow/client.ts';
 import { MlflowUnavailableError } from '../../activities/mlflow/errors.ts';
+import type { Config } from '../../workers/config.ts';
+import { ATTRIBUTE } from '../../workflows/ids.ts';
 import type { ControllerStatus } from '../../workflows/messages.ts';
-import {
-  CtLastDecision,
-  CtModel,
-  CtPhase,
-  CtPolicy,
-  CtPolicyVersion,
-} from '../../workflows/search-attributes.ts';
-import { controllerStatus, currentPolicy, mapLimit, QueryFailed, type Temporal } from './controllers.ts';
 import { UserError } from './errors.ts';
 import { matches, type Requirement } from './label-selector.ts';
 import { temporalWorkflowUrl } from './links.ts';
+import { mapLimit } from './map-limit.ts';
+import { QueryFailed } from './refusals.ts';
+import type { RegistryReader } from './registry-reader.ts';
+import {
+  policyFacts,
+  readControllerStatus,
+  type TemporalReader,
+  type WorkflowSummary,
+} from './temporal-reader.ts';
 
 export interface PolicyRow {
   readonly policy: string;
@@ -70,20 +72,20 @@ export interface PolicyList {
 }
 
 export async function listPolicies(
-  t: Temporal,
-  mlflow: MlflowClient,
+  reader: TemporalReader,
+  registry: RegistryReader,
+  config: Config,
   options: { query: string; selector?: readonly Requirement[]; concurrency?: number },
 ): Promise<PolicyList> {
-  const executions = [];
-  for await (const e of t.client.workflow.list({ query: options.query })) executions.push(e);
   // Running retrains, one list for all: their phase is a search attribute.
+  const [executions, running] = await Promise.all([
+    reader.list(options.query),
+    reader.list("WorkflowType = 'retrainWorkflow' AND ExecutionStatus = 'Running'"),
+  ]);
   const retrains = new Map<string, { workflowId: string; phase: string | null }>();
-  for await (const r of t.client.workflow.list({
-    query: "WorkflowType = 'retrainWorkflow' AND ExecutionStatus = 'Running'",
-  })) {
-    const policy = r.typedSearchAttributes.get(CtPolicy);
-    if (policy)
-      retrains.set(policy, { workflowId: r.workflowId, phase: r.typedSearchAttributes.get(CtPhase) ?? null });
+  for (const r of running) {
+    const policy = keyword(r, ATTRIBUTE.policy);
+    if (policy) retrains.set(policy, { workflowId: r.workflowId, phase: keyword(r, ATTRIBUTE.phase) });
   }
 
   const warnings: string[] = [];
@@ -94,11 +96,10 @@ export async function listPolicies(
     executions,
     options.concurrency ?? 16,
     async (e): Promise<PolicyRow | undefined> => {
-      const attrs = e.typedSearchAttributes;
-      const name = attrs.get(CtPolicy) ?? e.workflowId.replace(/^policy:/, '');
+      const name = keyword(e, ATTRIBUTE.policy) ?? e.workflowId.replace(/^policy:/, '');
       // The policy first: a label selector leaves controllers out before any of them is queried.
-      const policy = await currentPolicy(t, e.workflowId);
-      const labels = policy ? { ...(policy.spec.metadata.labels ?? {}) } : null;
+      const facts = await policyFacts(reader, e);
+      const labels = facts ? { ...facts.labels } : null;
       if (options.selector) {
         if (!labels) {
           warnings.push(`cannot read the policy of ${e.workflowId}: left out of the label selection`);
@@ -109,7 +110,7 @@ export async function listPolicies(
       let status: ControllerStatus | undefined;
       if (!silentQueues.has(e.taskQueue)) {
         try {
-          status = await controllerStatus(t, name, 5000);
+          status = await readControllerStatus(reader, config, name, 5000);
         } catch (error) {
           if (error instanceof QueryFailed) {
             // This controller's trouble, not its queue's: say so and show what visibility knows.
@@ -121,13 +122,12 @@ export async function listPolicies(
           } else throw error;
         }
       }
-      const model =
-        status?.model ?? attrs.get(CtModel) ?? policy?.instance?.model ?? policy?.spec.model.name ?? '?';
-      const alias = policy?.spec.model.aliases.champion ?? 'champion';
+      const model = status?.model ?? keyword(e, ATTRIBUTE.model) ?? '?';
+      const alias = facts?.aliases.champion ?? 'champion';
       let champion: PolicyRow['champion'] = null;
       if (!mlflowDown) {
         try {
-          champion = { alias, version: (await mlflow.getAlias(model, alias))?.version ?? null };
+          champion = { alias, version: await registry.aliasVersion(model, alias) };
         } catch (error) {
           if (!(error instanceof MlflowUnavailableError)) throw error;
           if (!mlflowDown) warnings.push(`${error.message}: champion versions unknown`);
@@ -135,13 +135,13 @@ export async function listPolicies(
         }
       }
       const decision = status?.lastDecision;
-      const fromAttrs = attrs.get(CtLastDecision);
+      const fromAttrs = keyword(e, ATTRIBUTE.lastDecision);
       return {
         policy: name,
         model,
         workflowId: e.workflowId,
         runId: e.runId,
-        phase: status?.phase ?? attrs.get(CtPhase) ?? null,
+        phase: status?.phase ?? keyword(e, ATTRIBUTE.phase),
         paused: status?.paused ?? null,
         lastDecision: decision
           ? {
@@ -155,8 +155,8 @@ export async function listPolicies(
             : null,
         nextEvaluationAt: status?.nextEvaluationAt ?? null,
         evaluations: status?.evaluations ?? null,
-        policyHash: status?.policyHash ?? attrs.get(CtPolicyVersion) ?? null,
-        every: policy?.spec.evaluate.every ?? null,
+        policyHash: status?.policyHash ?? keyword(e, ATTRIBUTE.policyVersion),
+        every: facts?.every ?? null,
         labels,
         champion,
         retrain: status
@@ -165,7 +165,7 @@ export async function listPolicies(
             : null
           : (retrains.get(name) ?? null),
         source: status ? 'status' : 'visibility',
-        url: temporalWorkflowUrl(t.config, e.workflowId, e.runId),
+        url: temporalWorkflowUrl(config, e.workflowId, e.runId),
       };
     },
   );
@@ -173,4 +173,10 @@ export async function listPolicies(
     .filter((r): r is PolicyRow => r !== undefined)
     .sort((a, b) => a.policy.localeCompare(b.policy));
   return { policies, controllers: executions.length, warnings };
+}
+
+/** A keyword search attribute's value, or null. */
+function keyword(e: WorkflowSummary, name: string): string | null {
+  const value = e.searchAttributes[name];
+  return typeof value === 'string' ? value : null;
 }

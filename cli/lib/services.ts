@@ -1,7 +1,7 @@
 // The outside systems a verb talks to, from the same configuration the worker
 // reads (the environment). A service that cannot be reached is the user's to
 // fix (exit 2), with what to start or which variable to set.
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import type { Clients } from '../../workers/clients.ts';
 import { type Config, ConfigError, loadConfig } from '../../workers/config.ts';
 import { describeTemporalConnection, temporalConnectionOptions } from '../../workers/temporal-connection.ts';
@@ -19,6 +19,8 @@ export function configFrom(io: Io): Config {
 }
 
 export async function connectTemporal(config: Config): Promise<{ client: Client; close(): Promise<void> }> {
+  // Loaded here, not at the top: the gRPC stack only for the verbs that use it.
+  const { Client, Connection } = await import('@temporalio/client');
   let connection: Connection;
   try {
     connection = await Connection.connect({
@@ -27,17 +29,22 @@ export async function connectTemporal(config: Config): Promise<{ client: Client;
     });
     await connection.workflowService.getSystemInfo({});
   } catch (error) {
-    throw new UserError(
-      `cannot reach Temporal at ${describeTemporalConnection(config.temporal)}: ${(error as Error).message.split('\n')[0]}`,
-      config.temporal.external
-        ? 'check TEMPORAL_ADDRESS, or unset it and run `npm start`'
-        : 'start the local stack with `npm start` (or set TEMPORAL_ADDRESS)',
-    );
+    throw temporalUnreachable(config, describeTemporalConnection(config.temporal), error);
   }
   return {
     client: new Client({ connection, namespace: config.temporal.namespace }),
     close: () => connection.close(),
   };
+}
+
+/** Temporal could not be reached at `where`: what to start or which variable to check. */
+export function temporalUnreachable(config: Config, where: string, error: unknown): UserError {
+  return new UserError(
+    `cannot reach Temporal at ${where}: ${(error as Error).message.split('\n')[0]}`,
+    config.temporal.external
+      ? 'check TEMPORAL_ADDRESS (and TEMPORAL_HTTP_URL), or unset them and run `npm start`'
+      : 'start the local stack with `npm start` (or set TEMPORAL_ADDRESS)',
+  );
 }
 
 /** Runs `fn` with the clients of MLflow, S3 and PostgreSQL, closing them afterwards. */

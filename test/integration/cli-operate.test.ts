@@ -83,6 +83,7 @@ interface ListJson {
     lastDecision: { outcome: string; evaluation: number | null } | null;
     champion: { alias: string; version: string | null } | null;
     nextEvaluationAt: string | null;
+    evaluations: number | null;
     labels: Record<string, string> | null;
     every: string | null;
     retrain: { workflowId: string; phase: string | null } | null;
@@ -209,6 +210,48 @@ describe('ctpilot operator verbs on the real stack', () => {
     assert.match(text.stdout, /2 of \d+ running policies · http/);
     const none = await ctpilot(['list', '-l', `suite=${suite},tier=none`], { env });
     assert.match(none.stdout, /none of the \d+ running policies match/);
+  });
+
+  it('list and status answer the same over gRPC (an external server without TEMPORAL_HTTP_URL) as over the HTTP API', async () => {
+    const everything: Record<string, string> = env;
+    assert.ok(everything.TEMPORAL_HTTP_URL, 'the test stack gives the HTTP API');
+    const { TEMPORAL_HTTP_URL: _, ...grpcEnv } = everything;
+    const listed = async (e: Record<string, string>) => {
+      const r = await ctpilot(['list', '--json', '-l', `suite=${suite}`], { env: e });
+      assert.equal(r.code, 0, r.stderr);
+      // Times move between the two calls; what each row says does not.
+      return (JSON.parse(r.stdout) as ListJson).policies.map(
+        ({ nextEvaluationAt: _n, lastDecision, evaluations: _e, ...row }) => ({
+          ...row,
+          lastDecision: lastDecision?.outcome,
+        }),
+      );
+    };
+    const [overHttp, overGrpc] = [await listed(env), await listed(grpcEnv)];
+    assert.equal(overHttp.length, 2);
+    assert.deepEqual(overGrpc, overHttp);
+    assert.deepEqual(
+      overHttp.map((p) => [p.policy, p.every, p.labels?.tier, p.champion, p.source]),
+      [critical, standard]
+        .sort()
+        .map((n) => [
+          n,
+          '1h',
+          n === critical ? 'critical' : 'standard',
+          { alias: 'champion', version: null },
+          'status',
+        ]),
+    );
+    const described = async (e: Record<string, string>) => {
+      const r = await ctpilot(['status', critical, '--json'], { env: e });
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout) as Record<string, unknown> & { status: { policy: string } };
+      return { ...j, status: j.status.policy };
+    };
+    assert.deepEqual(await described(grpcEnv), await described(env));
+    const gone = await ctpilot(['status', 'no-such-policy'], { env: grpcEnv });
+    assert.equal(gone.code, 2);
+    assert.match(gone.stderr, /no controller is running policy no-such-policy/);
   });
 
   it('status answers with the controller’s query and links; evaluate decides now; history lists both', async () => {

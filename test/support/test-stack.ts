@@ -42,6 +42,8 @@ export async function startTestStack(): Promise<TestStack> {
   const env: Record<string, string> = {
     ...stackEnv,
     TEMPORAL_ADDRESS: config.temporal.address,
+    // The read-only verbs ask the HTTP API, as they do on the local stack; a test unsets it for gRPC.
+    ...(config.temporal.httpUrl ? { TEMPORAL_HTTP_URL: config.temporal.httpUrl } : {}),
     MLFLOW_TRACKING_URI: config.mlflow.trackingUri,
     DATABASE_URL: config.postgres.url,
     // The owner's connection, for the tests that tamper with the audit table or run DDL as an insider would.
