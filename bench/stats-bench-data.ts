@@ -5,6 +5,8 @@ import { type CategorySpec, categories, type SampleSpec, sample } from '../test/
 
 export const KS_A: SampleSpec = { seed: 9001, n: 1_000_000 };
 export const KS_B: SampleSpec = { seed: 9002, n: 1_000_000, loc: 0.002 };
+// The same population as KS_A: the no-drift case most production windows are in.
+export const KS_NULL: SampleSpec = { seed: 9003, n: 1_000_000 };
 export const WIDE_ROWS = 350_000;
 
 export function wideTable(side: 'reference' | 'current'): Table {

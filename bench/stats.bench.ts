@@ -2,7 +2,7 @@
 // the same seeded data (each side regenerates it bit for bit from seeds):
 //
 //   node --import tsx bench/stats.bench.ts            all tasks
-//   node --import tsx bench/stats.bench.ts ks         one task (ks | wasserstein | drift-report | diagnosis)
+//   node --import tsx bench/stats.bench.ts ks         one task (ks | ks-null | wasserstein | drift-report | diagnosis)
 //   CTPILOT_BENCH_DIAGNOSIS_SCALE=0.1 node --import tsx bench/stats.bench.ts diagnosis
 //                                                      the diagnosis task at a tenth of its size
 //
@@ -34,7 +34,18 @@ interface Spec {
 const root = fileURLToPath(new URL('..', import.meta.url));
 const count = (n: number) => n.toLocaleString('en-US');
 const TASKS = {
-  ks: { what: 'KS two-sample, 1,000,000 vs 1,000,000', target: 2, node: 9, python: 5 },
+  ks: {
+    what: 'KS two-sample, 1,000,000 vs 1,000,000, drifted (shift 0.002σ)',
+    target: 2,
+    node: 9,
+    python: 5,
+  },
+  'ks-null': {
+    what: 'KS two-sample, 1,000,000 vs 1,000,000, no drift (one population)',
+    target: 2,
+    node: 9,
+    python: 5,
+  },
   wasserstein: { what: 'Wasserstein-1, 1,000,000 vs 1,000,000', target: 2, node: 9, python: 5 },
   'drift-report': {
     what: 'drift report, 350,000 rows × 50 columns (vs Evidently DataDriftPreset)',

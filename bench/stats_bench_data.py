@@ -4,6 +4,8 @@ import os
 
 KS_A = {"seed": 9001, "n": 1_000_000}
 KS_B = {"seed": 9002, "n": 1_000_000, "loc": 0.002}
+# The same population as KS_A: the no-drift case most production windows are in.
+KS_NULL = {"seed": 9003, "n": 1_000_000}
 WIDE_ROWS = 350_000
 
 

@@ -1,7 +1,7 @@
 """Python side of bench/stats.bench.ts: the same seeded data, timed in SciPy /
 Evidently. Usage (run by the bench, in .venv-parity):
 
-    python bench/stats_reference.py ks|wasserstein|drift-report|diagnosis|diagnosis-columns REPEATS
+    python bench/stats_reference.py ks|ks-null|wasserstein|drift-report|diagnosis|diagnosis-columns REPEATS
 
 diagnosis: Evidently's DataDriftPreset + DataSummaryPreset (the presets for drift and
 data quality); diagnosis-columns: DataDriftPreset + the column-level metrics that match
@@ -31,6 +31,7 @@ from stats_bench_data import (  # noqa: E402
     DIAGNOSIS_ROWS,
     KS_A,
     KS_B,
+    KS_NULL,
     WIDE_ROWS,
     diagnosis_table,
     wide_columns,
@@ -102,10 +103,10 @@ def diagnosis(task, repeats):
 
 def main(task, repeats):
     from scipy import stats
-    if task in ("ks", "wasserstein"):
-        a, b = sample(KS_A), sample(KS_B)
+    if task in ("ks", "ks-null", "wasserstein"):
+        a, b = sample(KS_A), sample(KS_NULL if task == "ks-null" else KS_B)
         before = rss_mb()
-        if task == "ks":
+        if task != "wasserstein":
             secs, r = timed(lambda: stats.ks_2samp(a, b), repeats)
             result = {"statistic": float(r.statistic), "pvalue": float(r.pvalue)}
         else:
@@ -133,7 +134,7 @@ def main(task, repeats):
         secs, before, result = diagnosis(task, repeats)
     else:
         raise SystemExit(
-            f"No task named '{task}'. Available: ks, wasserstein, drift-report, diagnosis, diagnosis-columns"
+            f"No task named '{task}'. Available: ks, ks-null, wasserstein, drift-report, diagnosis, diagnosis-columns"
         )
     print(json.dumps({"task": task, "seconds": secs, "rss_before_mb": before, "peak_rss_mb": rss_mb(), "result": result}))
 
