@@ -4,7 +4,7 @@
 // signed deploy hook.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { stringify } from 'yaml';
@@ -69,8 +69,20 @@ describe('shadow, approval, promotion, bake and rollback with the example model'
     await clients.close();
   });
 
-  async function servedModel(): Promise<{ modelName: string; simulator: Simulator }> {
+  /**
+   * A champion served by its own simulator. Both end with the test that asked for them (its simulator,
+   * its controllers and retrains): traffic and cadences left running would only load the others.
+   */
+  async function servedModel(t: TestContext): Promise<{ modelName: string; simulator: Simulator }> {
     const modelName = uniqueName('tickets');
+    t.after(async () => {
+      for await (const w of client.workflow.list({
+        query: `CtModel = '${modelName}' AND ExecutionStatus = 'Running'`,
+      }))
+        await client.workflow.getHandle(w.workflowId).terminate('test finished');
+      const i = simulators.findIndex((s) => s.modelName === modelName);
+      if (i >= 0) await simulators.splice(i, 1)[0]!.stop();
+    });
     await bootstrapChampion({ modelName });
     const simulator = await startSimulator({
       modelName,
@@ -174,8 +186,8 @@ describe('shadow, approval, promotion, bake and rollback with the example model'
     });
   }
 
-  it('drift → retrain → shadow passes → auto-promoted → served → bake passes; ctpilot rollback puts the previous version back', async () => {
-    const { modelName, simulator } = await servedModel();
+  it('drift → retrain → shadow passes → auto-promoted → served → bake passes; ctpilot rollback puts the previous version back', async (t) => {
+    const { modelName, simulator } = await servedModel(t);
     const name = uniqueName('promote');
     await applyPolicies(client, [policyFor(name, modelName, simulator, {})], { taskQueue });
     const controller = client.workflow.getHandle(controllerWorkflowId(name));
@@ -256,8 +268,8 @@ describe('shadow, approval, promotion, bake and rollback with the example model'
     assert.ok(rows.some((r) => r.kind === 'rollback' && JSON.stringify(r.details).includes('alice')));
   });
 
-  it('a champion that degrades during its bake is rolled back automatically, within one evaluation of the breach', async () => {
-    const { modelName, simulator } = await servedModel();
+  it('a champion that degrades during its bake is rolled back automatically, within one evaluation of the breach', async (t) => {
+    const { modelName, simulator } = await servedModel(t);
     const name = uniqueName('bake');
     // Retrained on drifted traffic only (the last 40 s), the new champion is good at drift 1 and poor at drift 0.
     await simulator.injectDrift(1);
@@ -305,8 +317,8 @@ describe('shadow, approval, promotion, bake and rollback with the example model'
     );
   });
 
-  it('a deliberately worse challenger is rejected with the reason; the champion does not change', async () => {
-    const { modelName, simulator } = await servedModel();
+  it('a deliberately worse challenger is rejected with the reason; the champion does not change', async (t) => {
+    const { modelName, simulator } = await servedModel(t);
     const name = uniqueName('worse');
     const policy = policyFor(name, modelName, simulator, {});
     const worse = {
@@ -329,8 +341,8 @@ describe('shadow, approval, promotion, bake and rollback with the example model'
     assert.equal((await simulator.state()).model.version, '1');
   });
 
-  it('manual approval: waits, then `approve` promotes; another run times out and follows onTimeout', async () => {
-    const { modelName, simulator } = await servedModel();
+  it('manual approval: waits, then `approve` promotes; another run times out and follows onTimeout', async (t) => {
+    const { modelName, simulator } = await servedModel(t);
     const name = uniqueName('manual');
     const base = policyFor(name, modelName, simulator, {});
     const manual = (timeout: string) =>
@@ -401,8 +413,8 @@ describe('shadow, approval, promotion, bake and rollback with the example model'
     );
   });
 
-  it('a scoring endpoint that fails is retried, then inconclusive — never a promotion', async () => {
-    const { modelName, simulator } = await servedModel();
+  it('a scoring endpoint that fails is retried, then inconclusive — never a promotion', async (t) => {
+    const { modelName, simulator } = await servedModel(t);
     const name = uniqueName('broken-endpoint');
     const policy = policyFor(name, modelName, simulator, {});
     const broken = {
