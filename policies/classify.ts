@@ -38,6 +38,14 @@ export interface MetricVerdict {
 }
 
 /** A number short enough to read and exact enough to check: 6 significant digits. */
+/** Why a value is not finite, where the query says; nothing is guessed for a series that is NaN itself. */
+function nonFiniteCause(value: string, query: string | undefined): string {
+  if (query === undefined || !/\//.test(query)) return ' (the series itself has that value)';
+  return value === 'NaN'
+    ? ' (0/0 in its division: typically no traffic in the window)'
+    : ' (a division by zero in the query)';
+}
+
 /** Clock skew tolerated before a measurement "from the future" is refused. */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
@@ -148,12 +156,9 @@ export function classify(
     case 'noData':
       return missingVerdict(e0, `no data: ${out.reason}`);
     case 'nonFinite':
-      // NaN is what Prometheus returns for 0/0 — a ratio over a window with no
-      // traffic — and ±Inf for x/0. Neither is a measurement of the model.
-      return missingVerdict(
-        e0,
-        `the source returned ${out.value}${out.value === 'NaN' ? ' (typically 0/0: no traffic in the window)' : ' (a division by zero)'}`,
-      );
+      // Neither NaN nor ±Inf is a measurement of the model. From a query that divides, NaN is 0/0 (a ratio
+      // over a window with no traffic) and ±Inf x/0; without a division it is the series itself.
+      return missingVerdict(e0, `the source returned ${out.value}${nonFiniteCause(out.value, base.query)}`);
     case 'value':
       break;
   }
@@ -314,7 +319,7 @@ export function classify(
     if (points.length < l.minPoints) {
       return undecidedVerdict(
         cx,
-        `only ${points.length} usable reference points (minPoints ${l.minPoints})${dropped ? `, ${dropped} non-finite dropped` : ''}`,
+        `only ${points.length} usable reference point${points.length === 1 ? '' : 's'} (minPoints ${l.minPoints})${dropped ? `, ${dropped} non-finite dropped` : ''}`,
       );
     }
     const mean = points.reduce((a, x) => a + x, 0) / points.length;
@@ -329,7 +334,12 @@ export function classify(
           ? `≤ ${fmt(upper)}`
           : `within [${fmt(lower)}, ${fmt(upper)}]`;
     const objective = `${band} (mean ${fmt(mean)} ± ${fmt(l.k)}σ, σ = ${fmt(sd)}, ${points.length} reference points)`;
-    const extra = { lower, upper, objective };
+    // Only the side that is checked: a one-sided band has no other threshold to draw or report.
+    const extra = {
+      ...(l.side !== 'upper' ? { lower } : {}),
+      ...(l.side !== 'lower' ? { upper } : {}),
+      objective,
+    };
     // σ = 0 (a constant reference) collapses the band to the mean: any change breaches, which is what the reference says.
     if (l.side !== 'upper' && value < lower)
       return breachVerdict(cx, `${v} is below the learned lower threshold ${fmt(lower)}`, extra);

@@ -310,10 +310,13 @@ export function evaluate(
   for (const [name, spec] of Object.entries(policy.metrics)) {
     const v = verdicts.get(name) as MetricVerdict;
     const prev = state.metrics[name] ?? { unusable: 0, alerted: false };
-    const unusable = v.decided ? 0 : prev.unusable + 1;
+    // Unusable means not measured: a value the verdict could not judge yet (a learned reference still
+    // warming up, a zero baseline) is a measurement, and says nothing about the source being broken.
+    const measured = v.decided || v.value !== undefined;
+    const unusable = measured ? 0 : prev.unusable + 1;
     const limit = spec.inconclusiveLimit ?? policy.evaluate.inconclusiveLimit;
     let alerted = prev.alerted;
-    if (limit > 0 && !v.decided && unusable >= limit && !prev.alerted) {
+    if (limit > 0 && !measured && unusable >= limit && !prev.alerted) {
       // Also in dry run: the simulated alert is remembered, so it is not re-announced every evaluation.
       alerted = true;
       actions.push({
@@ -328,7 +331,7 @@ export function evaluate(
         notify: receivers(policy, 'alert', undefined),
         evidence: [name],
       });
-    } else if (v.decided && prev.alerted) {
+    } else if (measured && prev.alerted) {
       alerted = false;
       actions.push({
         kind: 'resolve',

@@ -66,7 +66,27 @@ function staticThresholds(policy: Policy, metric: string): Array<{ value: number
     const threshold = spec.drift.threshold;
     if (threshold !== undefined) out.push({ value: threshold, label: `threshold ${threshold}` });
   }
+  // A trigger's `require: <metric>.value >= N` (a sample-size guard, usually) is a line on that metric too.
+  for (const [name, trigger] of Object.entries(policy.triggers)) {
+    const required = trigger.require === undefined ? [] : [trigger.require].flat();
+    for (const condition of required) {
+      const r = requiredValue(condition, metric);
+      if (r) out.push({ value: r.value, label: `${name} requires ${r.op} ${r.value}` });
+    }
+  }
   return out;
+}
+
+/** `metric.value >= 500` (or >, <=, <, with the number on either side) as its bound; anything else: none. */
+export function requiredValue(condition: string, metric: string): { op: string; value: number } | undefined {
+  const number = '(-?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)';
+  const name = metric.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const left = new RegExp(`^\\s*${name}\\.value\\s*(>=|>|<=|<)\\s*${number}\\s*$`).exec(condition);
+  if (left) return { op: left[1]!, value: Number(left[2]) };
+  const right = new RegExp(`^\\s*${number}\\s*(<=|<|>=|>)\\s*${name}\\.value\\s*$`).exec(condition);
+  if (!right) return undefined;
+  const flipped = { '<=': '>=', '<': '>', '>=': '<=', '>': '<' } as const;
+  return { op: flipped[right[2] as keyof typeof flipped], value: Number(right[1]) };
 }
 
 /** Would-be actions become markers on the charts of the metrics they depend on (all charts if unknown). */
@@ -165,7 +185,10 @@ ${unusable ? `<div class="meta">${unusable} of ${summary.steps} steps without a 
   const limitations = result.limitations
     .map((l) => `<li class="limit"><b>${e(l.metric)}</b>: ${e(l.reason)}</li>`)
     .join('');
+  // Only the kinds of marker the charts show.
+  const shown = new Set([...markers.values()].flat().map((k) => k.kind));
   const legend = (['retrain', 'alert', 'rollback', 'held'] as const)
+    .filter((k) => shown.has(k))
     .map(
       (k) =>
         `<span><i class="swatch" style="background:${MARKER_COLOURS[k]}"></i>${k === 'held' ? 'held back (dashed)' : `would ${k}`}</span>`,

@@ -68,10 +68,42 @@ function fmtValue(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
-/** Axis labels: the date alone over long spans, the date and time otherwise. */
-function fmtTime(t: number, spanMs: number): string {
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Steps a time axis may use: each divides the next level up, so ticks fall on round times (UTC). */
+const TIME_STEPS = [
+  MINUTE,
+  5 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
+  14 * DAY,
+  28 * DAY,
+];
+
+/**
+ * Times for the axis: multiples of a round step (midnight UTC for steps of a
+ * day or more), the smallest step that gives at most `count` ticks.
+ */
+export function timeTicks(t0: number, t1: number, count = 8): number[] {
+  const span = Math.max(1, t1 - t0);
+  const step = TIME_STEPS.find((s) => span / s <= count) ?? Math.ceil(span / count / DAY) * DAY;
+  const out: number[] = [];
+  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) out.push(t);
+  return out.length > 0 ? out : [t0];
+}
+
+/** Axis labels: the date alone at midnight, the date and time otherwise. */
+function fmtTime(t: number): string {
   const iso = new Date(t).toISOString();
-  return spanMs > 14 * 86_400_000 ? iso.slice(0, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+  return t % DAY === 0 ? iso.slice(0, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
 }
 
 /** A polyline path through the defined points of `key`, broken where a value is missing. */
@@ -138,10 +170,13 @@ export function renderChart(spec: ChartSpec): string {
       `<text class="tick" x="${m.left - 6}" y="${yy + 4}" text-anchor="end" font-size="11" fill="#555">${fmtValue(v)}</text>`,
     );
   }
-  for (let i = 0; i <= 5; i++) {
-    const t = t0 + (span * i) / 5;
+  for (const t of timeTicks(t0, t1)) {
+    const xx = r2(x(t));
     parts.push(
-      `<text class="tick" x="${r2(x(t))}" y="${height - 8}" text-anchor="${i === 0 ? 'start' : i === 5 ? 'end' : 'middle'}" font-size="11" fill="#555">${fmtTime(t, span)}</text>`,
+      `<line class="grid time" x1="${xx}" x2="${xx}" y1="${m.top}" y2="${m.top + plotH}" stroke="#eee"/>`,
+    );
+    parts.push(
+      `<text class="tick time" data-at="${new Date(t).toISOString()}" x="${xx}" y="${height - 8}" text-anchor="middle" font-size="11" fill="#555">${fmtTime(t)}</text>`,
     );
   }
   // Steps without a usable measurement: a grey tick along the bottom.
@@ -175,10 +210,15 @@ export function renderChart(spec: ChartSpec): string {
       `<circle class="breach" cx="${r2(x(p.t))}" cy="${r2(y(p.value))}" r="2.5" fill="#c62828"><title>${escapeXml(`${new Date(p.t).toISOString()}: ${fmtValue(p.value)} (breach)`)}</title></circle>`,
     );
   }
-  for (const k of spec.markers) {
+  // Actions span the plot; a held-back action is a short dashed stub from the top, drawn last, so one at
+  // the time of an action (a retrain held by the cooldown right after one) is still seen beside it.
+  const acted = spec.markers.filter((k) => k.kind !== 'held');
+  const held = spec.markers.filter((k) => k.kind === 'held');
+  for (const k of [...acted, ...held]) {
     const xx = r2(x(k.t));
+    const isHeld = k.kind === 'held';
     parts.push(
-      `<line class="marker ${k.kind}" data-at="${new Date(k.t).toISOString()}" x1="${xx}" x2="${xx}" y1="${m.top}" y2="${m.top + plotH}" stroke="${MARKER_COLOURS[k.kind]}" stroke-width="${k.kind === 'held' ? 1 : 2}"${k.kind === 'held' ? ' stroke-dasharray="3 3"' : ''}><title>${escapeXml(k.label)}</title></line>`,
+      `<line class="marker ${k.kind}" data-at="${new Date(k.t).toISOString()}" x1="${xx}" x2="${xx}" y1="${m.top}" y2="${isHeld ? m.top + Math.min(24, plotH) : m.top + plotH}" stroke="${MARKER_COLOURS[k.kind]}" stroke-width="${isHeld ? 1.5 : 2}"${isHeld ? ' stroke-dasharray="3 2"' : ''}><title>${escapeXml(k.label)}</title></line>`,
     );
   }
   parts.push('</svg>');

@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import { replay } from '../../../activities/backtest/engine.ts';
 import { metricsOfOrigin, renderReport, summarise } from '../../../activities/backtest/index.ts';
 import { outcomesAt, referenceAt } from '../../../activities/backtest/range-series.ts';
+import { requiredValue } from '../../../activities/backtest/report/html.ts';
+import { renderChart, timeTicks } from '../../../activities/backtest/report/svg-chart.ts';
 import { chunksOf, stepsOf } from '../../../activities/backtest/timeline.ts';
 import type { BacktestResult } from '../../../activities/backtest/types.ts';
 import type { QueryResult } from '../../../activities/prometheus/client.ts';
@@ -246,5 +248,104 @@ describe('what a reviewer backtesting a week found', () => {
     assert.equal(some.noUsableData, false);
     assert.equal(summarise([step(T0, 'inconclusive'), step(T0 + MIN, 'inconclusive')]).noUsableData, true);
     assert.equal(summarise([]).noUsableData, false);
+  });
+
+  it('ticks the time axis at round times: midnights over a week, round hours over a day', () => {
+    const week = timeTicks(Date.parse('2026-01-05T09:35:00Z'), Date.parse('2026-01-12T09:35:00Z'));
+    assert.deepEqual(
+      week.map(iso),
+      ['2026-01-06', '2026-01-07', '2026-01-08', '2026-01-09', '2026-01-10', '2026-01-11', '2026-01-12'].map(
+        (d) => `${d}T00:00:00.000Z`,
+      ),
+    );
+    const day = timeTicks(Date.parse('2026-01-05T09:35:00Z'), Date.parse('2026-01-06T09:35:00Z'));
+    assert.ok(day.length >= 4 && day.length <= 8);
+    for (const t of day) assert.equal(t % (3 * 3_600_000), 0, `${iso(t)} is a multiple of 3 h`);
+    const chart = renderChart({
+      metric: 'x',
+      points: [
+        { t: T0 + 95 * MIN, value: 1 },
+        { t: T0 + 7 * 24 * 60 * MIN + 95 * MIN, value: 2 },
+      ],
+      thresholds: [],
+      markers: [],
+    });
+    const labels = [...chart.matchAll(/<text class="tick time"[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]);
+    assert.deepEqual(labels, [
+      '2026-01-06',
+      '2026-01-07',
+      '2026-01-08',
+      '2026-01-09',
+      '2026-01-10',
+      '2026-01-11',
+      '2026-01-12',
+    ]);
+  });
+
+  it('draws held-back markers after the actions, as stubs from the top, so one beside a retrain shows', () => {
+    const chart = renderChart({
+      metric: 'x',
+      points: [
+        { t: T0, value: 1 },
+        { t: T0 + 60 * MIN, value: 2 },
+      ],
+      thresholds: [],
+      markers: [
+        { t: T0 + 10 * MIN, kind: 'held', label: 'held' },
+        { t: T0 + 10 * MIN, kind: 'retrain', label: 'retrain' },
+      ],
+    });
+    const retrain = chart.indexOf('class="marker retrain"');
+    const held = chart.indexOf('class="marker held"');
+    assert.ok(retrain >= 0 && held > retrain, 'the held marker is drawn on top');
+    const y = (cls: string) => {
+      const m = new RegExp(`class="marker ${cls}"[^>]* y1="([\\d.]+)" y2="([\\d.]+)"`).exec(chart)!;
+      return Number(m[2]) - Number(m[1]);
+    };
+    assert.ok(y('held') < y('retrain') / 4, 'a stub, not the full height');
+  });
+
+  it('the legend lists only the kinds of marker the charts show; a require on a metric is a line on its chart', async () => {
+    const p = loadPolicyOrThrow(
+      `apiVersion: ctpilot/v1
+kind: RetrainingPolicy
+metadata: { name: p }
+model: { name: m }
+evaluate: { every: 5m }
+metrics:
+  precision:
+    prometheus: { query: 'avg(precision)' }
+    objective: { min: 0.9 }
+  labels_seen:
+    prometheus: { query: 'sum(labels)' }
+triggers:
+  decay: { when: precision.breached, for: 2, action: alert, require: labels_seen.value >= 500 }
+`,
+      'p.yaml',
+    );
+    const steps = stepsOf({ fromMs: T0, toMs: T0 + 60 * MIN, stepMs: 5 * MIN });
+    const records = await replay(p, steps, (at) => [
+      ...measure(() => 0.5)(at),
+      { ...measure(() => 800)(at)[0]!, metric: 'labels_seen' },
+    ]);
+    const result: BacktestResult = {
+      policy: 'p',
+      policyHash: 'sha256:x',
+      from: iso(T0),
+      to: iso(T0 + 60 * MIN),
+      stepMs: 5 * MIN,
+      steps: records,
+      limitations: [],
+      source: { mode: 'range', prometheusQueries: 1, windowReads: 0, elapsedMs: 1 },
+    };
+    const html = renderReport(result, summarise(records), p.spec, metricsOfOrigin(p.spec));
+    const legend = /<div class="legend">([\s\S]*?)<\/div>/.exec(html)![1]!;
+    assert.match(legend, /would alert/);
+    assert.doesNotMatch(legend, /would retrain|would rollback|held back/);
+    const labelsChart = /<svg class="chart" data-metric="labels_seen"[\s\S]*?<\/svg>/.exec(html)![0];
+    assert.match(labelsChart, /class="threshold" [^>]*><title>decay requires &gt;= 500<\/title>/);
+    assert.deepEqual(requiredValue('500 <= labels_seen.value', 'labels_seen'), { op: '>=', value: 500 });
+    assert.equal(requiredValue('labels_seen.value >= 500 && precision.ok', 'labels_seen'), undefined);
+    assert.equal(requiredValue('labels_seen_total.value >= 5', 'labels_seen'), undefined);
   });
 });

@@ -43,8 +43,19 @@ describe('classification', () => {
   it('no data, NaN and infinities are inconclusive, never compared', () => {
     assert.equal(verdict('nodata')?.phase, 'inconclusive');
     assert.equal(verdict('nan')?.phase, 'inconclusive');
-    assert.match(verdict('nan')?.reason ?? '', /NaN \(typically 0\/0: no traffic/);
+    // This query divides nothing: the series itself is NaN, and the reason does not guess at 0/0.
+    assert.equal(verdict('nan')?.reason, 'the source returned NaN (the series itself has that value)');
     assert.equal(verdict('inf')?.phase, 'inconclusive');
+    const divided = load(
+      `apiVersion: ctpilot/v1\nkind: RetrainingPolicy\nmetadata: { name: r }\nmodel: { name: m }\nmetrics:\n  acc:\n    prometheus: { query: 'sum(rate(hits[5m])) / sum(rate(all[5m]))' }\n    objective: { min: 0.9 }\ntriggers:\n  t: { when: acc.breached, action: alert }\n`,
+    );
+    const of = (acc: 'nan' | 'inf') =>
+      evaluate(divided, undefined, measure(divided, { acc }, iso(T0)), T0).decision.metrics[0]?.reason;
+    assert.equal(
+      of('nan'),
+      'the source returned NaN (0/0 in its division: typically no traffic in the window)',
+    );
+    assert.match(of('inf') ?? '', /\(a division by zero in the query\)$/);
     // A provider that sends NaN as a number is caught too.
     assert.equal(verdict({ kind: 'value', value: Number.NaN })?.phase, 'inconclusive');
   });
@@ -124,6 +135,43 @@ describe('classification', () => {
     );
     assert.equal(one(6).triggers[0]?.condition, 'true');
     assert.equal(one(6, [1, 2, 3]).metrics[0]?.reason, 'only 3 usable reference points (minPoints 4)');
+    assert.equal(one(6, [1]).metrics[0]?.reason, 'only 1 usable reference point (minPoints 4)');
+    // side: lower checks the lower threshold only, and reports only it (the backtest chart draws only it).
+    assert.equal(one(6).metrics[0]?.upper, undefined);
+    assert.ok(Math.abs((one(6).metrics[0]?.lower ?? 0) - 6.34852) < 1e-5);
+  });
+
+  it('a learned reference still warming up is measured: it does not count towards inconclusiveLimit', () => {
+    const q = load(
+      `apiVersion: ctpilot/v1\nkind: RetrainingPolicy\nmetadata: { name: q }\nmodel: { name: m }\nevaluate: { inconclusiveLimit: 2 }\nmetrics:\n  ctr:\n    prometheus: { query: x }\n    objective: { learned: { k: 2, side: lower, reference: { lookback: 14d }, minPoints: 4 } }\ntriggers:\n  t: { when: ctr.value < ctr.lower, action: alert }\n`,
+    );
+    let state: Parameters<typeof evaluate>[1];
+    const actions: string[][] = [];
+    for (let i = 0; i < 4; i++) {
+      const at = T0 + i * 60_000;
+      // Values measured every time; the reference has too few points for the first three.
+      const r = evaluate(
+        q,
+        state,
+        measure(q, { ctr: { value: 10, reference: i < 3 ? [9, 11] : [8, 9, 11, 12] } }, iso(at)),
+        at,
+      );
+      assert.equal(r.decision.metrics[0]?.phase, i < 3 ? 'inconclusive' : 'ok');
+      actions.push(r.decision.actions.map((a) => `${a.kind}:${a.origin}`));
+      state = r.nextState;
+    }
+    assert.deepEqual(actions, [[], [], [], []], 'no alert about an unusable metric');
+    const down = evaluate(q, state, measure(q, { ctr: 'nodata' }, iso(T0 + 5 * 60_000)), T0 + 5 * 60_000);
+    const again = evaluate(
+      q,
+      down.nextState,
+      measure(q, { ctr: 'nodata' }, iso(T0 + 6 * 60_000)),
+      T0 + 6 * 60_000,
+    );
+    assert.deepEqual(
+      again.decision.actions.map((a) => `${a.kind}:${a.origin}`),
+      ['alert:metric:ctr'],
+    );
   });
 
   it('drift: p-values breach when ≤ threshold, distances when ≥; the test used is reported', () => {
