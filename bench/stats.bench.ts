@@ -11,8 +11,8 @@
 // peak − before is what the computation itself added. Times are medians of
 // repeated runs after warm-up (Node) / first run included (Python, as users
 // call it). The Python side needs the parity venv: `node infra/parity-env.mjs`.
-// A task may time several Python references (the diagnosis: Evidently's
-// presets, and its column-level metrics that match ctpilot's quality checks);
+// A task may time several Python references (the drift report and the diagnosis: Evidently's
+// presets as users call them, and its column-level metrics for the same tests and checks);
 // each gets its own process and its own ratio. The `compare` keys of the
 // results should agree between the sides (they saw the same data).
 import { spawnSync } from 'node:child_process';
@@ -27,6 +27,8 @@ interface Spec {
   readonly python: number;
   /** The Python tasks to time against (default: the task itself), each with its label. */
   readonly references?: Readonly<Record<string, string>>;
+  /** A reference's own target, where it differs from `target` (the same tests without a preset's extras). */
+  readonly targets?: Readonly<Record<string, number>>;
   /** Result keys both sides report, which should agree. */
   readonly compare?: readonly string[];
 }
@@ -52,6 +54,12 @@ const TASKS = {
     target: 20,
     node: 3,
     python: 1,
+    references: {
+      'drift-report': 'DataDriftPreset, as a user calls it',
+      'drift-report-columns': 'ValueDrift per column (the same tests, without the preset)',
+    },
+    targets: { 'drift-report-columns': 5 },
+    compare: ['drifted', 'rows'],
   },
   diagnosis: {
     what: `diagnosis, ${count(DIAGNOSIS_ROWS.reference)} reference × ${count(DIAGNOSIS_ROWS.current)} current rows × 10 features (vs Evidently DataDriftPreset + data quality)`,
@@ -116,6 +124,7 @@ for (const task of selected) {
     const ref = run(py, ['bench/stats_reference.py', refTask, String(spec.python)]);
     const tRef = median(ref.seconds);
     const ratio = tRef / tOurs;
+    const target = (spec as Spec).targets?.[refTask] ?? spec.target;
     if (label) console.log(`  python: ${label}`);
     console.log(
       `  python   ${tRef.toFixed(4)} s (median of ${ref.seconds.length})  peak RSS ${ref.peak_rss_mb.toFixed(0)} MB (before ${ref.rss_before_mb.toFixed(0)} MB)  ${JSON.stringify(ref.result)}`,
@@ -127,7 +136,7 @@ for (const task of selected) {
       );
     }
     console.log(
-      `  speed-up ${ratio.toFixed(1)}×  (target ≥ ${spec.target}×: ${ratio >= spec.target ? 'met' : 'NOT met'})`,
+      `  speed-up ${ratio.toFixed(1)}×  (target ≥ ${target}×: ${ratio >= target ? 'met' : 'NOT met'})`,
     );
   }
 }
