@@ -14,6 +14,7 @@ import { PROJECT_ROOT } from '../../workers/config.ts';
 /** Variables that point at the shared test stack: a user's `npm start` has none of them. */
 const EXTERNAL = [
   'TEMPORAL_ADDRESS',
+  'TEMPORAL_HTTP_URL',
   'MLFLOW_TRACKING_URI',
   'DATABASE_URL',
   'S3_ENDPOINT',

@@ -15,7 +15,7 @@ import { ensureLocalSecrets } from '../../workers/local-secrets.ts';
 
 /** The variables that point at the shared test stack's services. */
 const SHARED = {
-  temporal: ['TEMPORAL_ADDRESS'],
+  temporal: ['TEMPORAL_ADDRESS', 'TEMPORAL_HTTP_URL'],
   mlflow: ['MLFLOW_TRACKING_URI'],
   postgres: ['DATABASE_URL'],
   s3: ['S3_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
@@ -72,6 +72,7 @@ export async function startScratchStack(
     S3_ENDPOINT: config.s3.endpoint,
     PROMETHEUS_URL: config.prometheus.url,
   });
+  if (config.temporal.httpUrl) env.TEMPORAL_HTTP_URL = config.temporal.httpUrl;
   if (services.includes('s3')) {
     env.AWS_ACCESS_KEY_ID = config.s3.accessKeyId ?? '';
     env.AWS_SECRET_ACCESS_KEY = config.s3.secretAccessKey ?? '';
