@@ -28,6 +28,31 @@ describe('radix sort', () => {
       { numRuns: 60 },
     );
   });
+  it('orders values packed in a narrow range (long runs of equal high words), ties and a mix', () => {
+    // Unix times to the millisecond share a high word for 1,024 s: runs of thousands, sorted by the low word.
+    const times = Float64Array.from(uniforms(21, 200_000), (u) => 1.7e9 + u * 3000);
+    const ties = Float64Array.from(uniforms(22, 100_000), (u) => Math.floor(u * 20) / 4);
+    const mixed = Float64Array.from([
+      ...times.subarray(0, 5000),
+      ...ties.subarray(0, 5000),
+      ...normals(23, 5000),
+    ]);
+    for (const x of [times, ties, mixed]) {
+      const a = sortFloat64(x);
+      const b = Float64Array.from(x).sort();
+      for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) assert.fail(`differs at ${i}`);
+    }
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 1 + 1e-9, noNaN: true }), { minLength: 500, maxLength: 3000 }),
+        (xs) => {
+          assert.deepEqual(Array.from(sortFloat64(xs)), Array.from(Float64Array.from(xs).sort()));
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it('sorts a million values like the built-in sort', () => {
     const x = normals(5, 1_000_000);
     const a = sortFloat64(x);
