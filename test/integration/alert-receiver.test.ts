@@ -18,6 +18,7 @@ import { statusQuery } from '../../workflows/messages.ts';
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { alertmanagerBinary, startAlertmanager } from '../support/alertmanager.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 describe('normalising inbound alerts', () => {
   const now = new Date('2026-11-21T10:00:00Z');
@@ -95,7 +96,9 @@ describe('the alert endpoint on the real stack', {
     assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.issues));
     await applyPolicies(client, [loaded.policy], { taskQueue });
     // Routing reads the matchers the first evaluation publishes.
-    await waitFor(async () => ((await handle().query(statusQuery)).evaluations >= 1 ? true : undefined));
+    await waitFor('the first evaluation', async () =>
+      (await handle().query(statusQuery)).evaluations >= 1 ? true : undefined,
+    );
   });
 
   after(async () => {
@@ -108,15 +111,6 @@ describe('the alert endpoint on the real stack', {
   });
 
   const handle = () => client.workflow.getHandle(controllerWorkflowId(policy));
-  async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${receiver.url}${path}`, {
       method: 'POST',
@@ -156,7 +150,7 @@ describe('the alert endpoint on the real stack', {
         ]),
       });
       assert.equal(fire.status, 200);
-      const decision = await waitFor(async () => {
+      const decision = await waitFor('the evaluation the alert asked for', async () => {
         const s = await handle().query(statusQuery);
         return s.evaluations > before && s.lastDecision ? s.lastDecision : undefined;
       });

@@ -21,6 +21,7 @@ import { migrate } from '../../activities/postgres/migrate.ts';
 import { type Clients, createClients } from '../../workers/clients.ts';
 import { createOrchestratorWorker, createTrainingWorker } from '../../workers/orchestrator.ts';
 import { adminDatabaseUrl, quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { ctpilot } from '../unit/cli/helpers.ts';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
@@ -50,20 +51,6 @@ function writePolicy(dir: string, name: string, accuracy: string): string {
   );
   return file;
 }
-
-const waitFor = async <T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 180_000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 interface ExportJson {
   location: string;

@@ -18,6 +18,7 @@ import { type Clients, createClients } from '../../workers/clients.ts';
 import { createOrchestratorWorker, createTrainingWorker } from '../../workers/orchestrator.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { ctpilot } from '../unit/cli/helpers.ts';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
@@ -59,20 +60,6 @@ function writePolicy(dir: string, o: PolicyOptions): void {
     }),
   );
 }
-
-const waitFor = async <T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 interface ListJson {
   policies: Array<{

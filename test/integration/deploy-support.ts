@@ -60,20 +60,6 @@ export async function applyFastPolicy(client: Client, name: string, taskQueue: s
   await applyPolicies(client, [loaded.policy], { taskQueue });
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 /** ctpilot_evaluations_total of one policy on one worker's /metrics (0 when absent or unreachable). */
 export async function evaluationsOn(metricsUrl: string, policy: string): Promise<number> {
   try {

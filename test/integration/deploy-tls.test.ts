@@ -18,14 +18,9 @@ import { freePorts } from '../../infra/stack/ports.ts';
 import { ConfigError, loadConfig } from '../../workers/config.ts';
 import { temporalConnectionOptions } from '../../workers/temporal-connection.ts';
 import { testConfig, uniqueName } from '../support/env.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { ctpilot } from '../unit/cli/helpers.ts';
-import {
-  applyFastPolicy,
-  evaluationsOn,
-  startWorkerProcess,
-  type WorkerProcess,
-  waitFor,
-} from './deploy-support.ts';
+import { applyFastPolicy, evaluationsOn, startWorkerProcess, type WorkerProcess } from './deploy-support.ts';
 
 const openssl = spawnSync('sh', ['-c', 'command -v openssl'], { encoding: 'utf8' }).stdout.trim();
 

@@ -8,13 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { freePorts } from '../../infra/stack/ports.ts';
 import { testConfig, uniqueName } from '../support/env.ts';
-import {
-  applyFastPolicy,
-  evaluationsOn,
-  startWorkerProcess,
-  type WorkerProcess,
-  waitFor,
-} from './deploy-support.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { applyFastPolicy, evaluationsOn, startWorkerProcess, type WorkerProcess } from './deploy-support.ts';
 
 describe('worker processes for deployments (workers/run.ts)', () => {
   const config = testConfig();

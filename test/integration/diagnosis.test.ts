@@ -23,6 +23,7 @@ import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import type { ScenarioName } from '../support/diagnosis-scenarios.ts';
 import { diagnosisWorld } from '../support/diagnosis-world.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { ctpilot } from '../unit/cli/helpers.ts';
 
 describe('diagnose before acting, on the real stack', () => {
@@ -75,16 +76,6 @@ describe('diagnose before acting, on the real stack', () => {
     await clients.close();
     sink.close();
   });
-
-  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
 
   /** The scenario's windows in S3 and a policy over them; the KPI (ctr) as Prometheus reports it. */
   async function setUp(

@@ -25,6 +25,7 @@ import {
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { retrainWorkflow } from '../../workflows/retrain.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const HOOK_SECRET_VARIABLE = 'CTPILOT_TEST_DEPLOY_HOOK_SECRET';
 // One deploy-hook secret for every simulator of this file: the tests run two
@@ -152,20 +153,6 @@ describe('shadow, approval, promotion, bake and rollback with the example model'
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues, null, 2));
     return loaded.policy;
   }
-
-  const waitFor = async <T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    timeoutMs = 240_000,
-  ): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  };
 
   /** A retrain started directly (no controller): the candidate flow without the metric trigger. */
   async function retrainDirectly(policy: LoadedPolicy) {

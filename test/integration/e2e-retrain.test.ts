@@ -19,6 +19,7 @@ import { applyPolicies } from '../../workers/policy-sync.ts';
 import { type RetrainResult, statusQuery } from '../../workflows/messages.ts';
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 describe('drift → retrain → challenger, with the example model', () => {
   const config = testConfig();
@@ -99,20 +100,6 @@ describe('drift → retrain → challenger, with the example model', () => {
     assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.issues));
     await applyPolicies(client, [loaded.policy], { taskQueue });
     const controller = client.workflow.getHandle(controllerWorkflowId(name));
-
-    const waitFor = async <T>(
-      what: string,
-      probe: () => Promise<T | undefined>,
-      timeoutMs: number,
-    ): Promise<T> => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await probe();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    };
 
     // Healthy first: the champion is accurate and the controller says so.
     await waitFor(

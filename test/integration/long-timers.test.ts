@@ -22,6 +22,7 @@ import { controllerWorkflowId, policyControllerWorkflow } from '../../workflows/
 import { retrainWorkflow } from '../../workflows/retrain.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
 import { startTimeSkipping, type TimeSkippingStack } from '../support/time-skipping.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
 const HOUR = 3_600_000;
@@ -77,17 +78,6 @@ describe('long timers on the time-skipping server, with the real workflows and a
     await clients.close();
     await stack.env.teardown();
   });
-
-  /** Polls in real time: what the skipped time set off (a training run) takes real time. */
-  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
 
   // Each test's controllers stop when it ends: skipped time is shared by every workflow on the server.
   const controllers: string[] = [];

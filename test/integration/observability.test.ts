@@ -21,21 +21,8 @@ import { type Observability, startObservability } from '../../workers/observabil
 import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
 import { applyPolicies } from '../../workers/policy-sync.ts';
 import { testConfig, uniqueName } from '../support/env.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { TEMPORAL_SDK_METRICS } from './observability-sdk-metrics.ts';
-
-const waitFor = async <T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 90_000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-};
 
 /** The value of one sample in a Prometheus text exposition, or undefined. */
 function sample(text: string, name: string, labels: string): number | undefined {

@@ -28,6 +28,7 @@ import {
 import { controllerWorkflowId } from '../../workflows/policy-controller.ts';
 import { quietTemporalRuntime, testConfig, uniqueName } from '../support/env.ts';
 import { startPrometheusServer } from '../support/prometheus-server.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const PROJECT = fileURLToPath(new URL('../fixtures/training/project', import.meta.url));
 const by = { by: 'test' };
@@ -109,20 +110,6 @@ describe('policy controller and retraining on the real stack', () => {
   });
 
   const controller = (name: string) => client.workflow.getHandle(controllerWorkflowId(name));
-  const waitFor = async <T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    timeoutMs = 120_000,
-  ): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-
   it('applies idempotently, decides from Prometheus, retrains exactly once, and audits every step', async () => {
     const name = uniqueName('loop');
     const healthy = policyYaml({ name, accuracy: 'vector(0.95)' });
