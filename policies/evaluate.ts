@@ -310,9 +310,11 @@ export function evaluate(
   for (const [name, spec] of Object.entries(policy.metrics)) {
     const v = verdicts.get(name) as MetricVerdict;
     const prev = state.metrics[name] ?? { unusable: 0, alerted: false };
-    // Unusable means not measured: a value the verdict could not judge yet (a learned reference still
-    // warming up, a zero baseline) is a measurement, and says nothing about the source being broken.
-    const measured = v.decided || v.value !== undefined;
+    // Unusable means no usable measurement: none, a failed or stale one, or one over fewer than
+    // minSamples. A usable value the objective could not judge yet (a learned reference still warming
+    // up, a zero baseline) says nothing about the source being broken, so it does not count.
+    const thin = spec.minSamples !== undefined && !(v.samples !== undefined && v.samples >= spec.minSamples);
+    const measured = v.decided || (v.value !== undefined && !v.noData && !thin);
     const unusable = measured ? 0 : prev.unusable + 1;
     const limit = spec.inconclusiveLimit ?? policy.evaluate.inconclusiveLimit;
     let alerted = prev.alerted;
