@@ -14,6 +14,7 @@ import {
   type VerifyOptions,
   verifyChain,
 } from './chain.ts';
+import { AUDIT_COLUMNS, type AuditDbRow, auditRowFrom } from './row.ts';
 import { type AuditSigner, rowMessage } from './signing.ts';
 
 /**
@@ -48,59 +49,6 @@ export interface AuditQuery {
   readonly limit?: number;
 }
 
-interface DbRow {
-  seq: string;
-  model: string;
-  model_seq: string;
-  recorded_at: Date;
-  policy: string;
-  policy_version: string | null;
-  workflow_id: string;
-  workflow_run: string | null;
-  mlflow_run_id: string | null;
-  step: string;
-  kind: string;
-  outcome: string;
-  content: string;
-  prev_hash: string;
-  hash: string;
-  signature: string | null;
-  key_id: string | null;
-}
-
-const COLUMNS =
-  'seq, model, model_seq, recorded_at, policy, policy_version, workflow_id, workflow_run, mlflow_run_id, step, kind, outcome, content, prev_hash, hash, signature, key_id';
-
-function toRow(db: DbRow): AuditRow {
-  let parsed: { inputs?: unknown; details?: unknown } = {};
-  try {
-    parsed = JSON.parse(db.content);
-  } catch {
-    // A row whose content is not JSON is reported by verifyChain.
-  }
-  return {
-    seq: Number(db.seq),
-    model: db.model,
-    modelSeq: Number(db.model_seq),
-    recordedAt: db.recorded_at.toISOString(),
-    policy: db.policy,
-    policyVersion: db.policy_version ?? undefined,
-    workflowId: db.workflow_id,
-    workflowRun: db.workflow_run ?? undefined,
-    mlflowRunId: db.mlflow_run_id ?? undefined,
-    step: db.step,
-    kind: db.kind,
-    outcome: db.outcome,
-    inputs: parsed.inputs ?? undefined,
-    details: parsed.details ?? undefined,
-    content: db.content,
-    prevHash: db.prev_hash,
-    hash: db.hash,
-    ...(db.signature !== null ? { signature: db.signature } : {}),
-    ...(db.key_id !== null ? { keyId: db.key_id } : {}),
-  };
-}
-
 /** Told of every row appended (not of a retried one found again): the checkpointer hooks in here. */
 export type AppendListener = (row: AuditRow) => void;
 
@@ -123,11 +71,11 @@ export class AuditStore {
   async append(entry: AuditEntry): Promise<AppendResult> {
     const result = await inTransaction(this.pool, async (client): Promise<AppendResult> => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ctpilot-audit:${entry.model}`]);
-      const existing = await client.query<DbRow>(
-        `SELECT ${COLUMNS} FROM ctpilot.audit_log WHERE workflow_id = $1 AND step = $2`,
+      const existing = await client.query<AuditDbRow>(
+        `SELECT ${AUDIT_COLUMNS} FROM ctpilot.audit_log WHERE workflow_id = $1 AND step = $2`,
         [entry.workflowId, entry.step],
       );
-      if (existing.rows[0]) return { row: toRow(existing.rows[0]), duplicate: true };
+      if (existing.rows[0]) return { row: auditRowFrom(existing.rows[0]), duplicate: true };
 
       const last = await client.query<{ model_seq: string; hash: string }>(
         'SELECT model_seq, hash FROM ctpilot.audit_log WHERE model = $1 ORDER BY model_seq DESC LIMIT 1',
@@ -139,12 +87,12 @@ export class AuditStore {
       if (content.length > MAX_ROW_BYTES) throw new AuditRowTooLargeError(entry, content.length);
       const hash = chainHash(prevHash, content);
       const signature = this.signer?.sign(rowMessage(hash)) ?? null;
-      const inserted = await client.query<DbRow>(
+      const inserted = await client.query<AuditDbRow>(
         `INSERT INTO ctpilot.audit_log
            (model, model_seq, recorded_at, policy, policy_version, workflow_id, workflow_run, mlflow_run_id,
             step, kind, outcome, content, prev_hash, hash, signature, key_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         RETURNING ${COLUMNS}`,
+         RETURNING ${AUDIT_COLUMNS}`,
         [
           entry.model,
           modelSeq,
@@ -164,7 +112,7 @@ export class AuditStore {
           signature === null ? null : (this.signer?.keyId ?? null),
         ],
       );
-      return { row: toRow(inserted.rows[0]!), duplicate: false };
+      return { row: auditRowFrom(inserted.rows[0]!), duplicate: false };
     });
     if (!result.duplicate) this.onAppended?.(result.row);
     return result;
@@ -185,11 +133,11 @@ export class AuditStore {
     if (query.since) add('recorded_at >= ?', query.since);
     if (query.until) add('recorded_at < ?', query.until);
     const limit = query.limit ? `LIMIT ${Math.max(1, Math.floor(query.limit))}` : '';
-    const result = await this.pool.query<DbRow>(
-      `SELECT ${COLUMNS} FROM ctpilot.audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${limit}`,
+    const result = await this.pool.query<AuditDbRow>(
+      `SELECT ${AUDIT_COLUMNS} FROM ctpilot.audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${limit}`,
       params,
     );
-    return result.rows.map(toRow);
+    return result.rows.map(auditRowFrom);
   }
 
   /** The first signed position of a model's chain, or null when no row of it is signed. */
